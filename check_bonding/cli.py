@@ -1,0 +1,162 @@
+"""Command line: parse and validate arguments, then run the check.
+
+Only argparse is imported until the arguments are valid, so -h and -V
+cost no more than starting Python. Every usage error is UNKNOWN (exit 3),
+not argparse's exit 2, which Nagios would read as CRITICAL.
+"""
+import argparse
+import re
+import sys
+
+from . import __version__
+from .ifname import valid_ifname
+
+UNKNOWN = 3
+DURATION = re.compile(r'(\d+)([smhd]?)')
+SECONDS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400}
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+    def exit(self, status=0, message=None):
+        # -h and -V: not a check result, so UNKNOWN like the C plugins do
+        if message:
+            sys.stderr.write(message)
+        sys.exit(UNKNOWN)
+
+
+def usage_exit(message: str):
+    print(f'BONDING UNKNOWN - {message}\nUsage: check_bonding [-b BOND] [-p IFACE] [-m MODE] '
+          f'[-w RANGE] [-c RANGE] [-v]... (see check_bonding --help)')
+    sys.exit(UNKNOWN)
+
+
+def duration(text: str) -> int:
+    """Seconds of '30m', '2h', '1d', '90s' or '86400'."""
+    match = DURATION.fullmatch(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"invalid duration '{text}' (e.g. 30m, 2h, 1d, 86400)")
+    return int(match.group(1)) * SECONDS[match.group(2)]
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) <= 3600:
+        raise argparse.ArgumentTypeError(f"invalid timeout '{text}' (1..3600 seconds)")
+    return int(text)
+
+
+def parser() -> Parser:
+    p = Parser(prog='check_bonding', description=(
+        'Nagios/Icinga plugin: is a Linux bonding interface really redundant? '
+        'Reads /proc/net/bonding and sysfs; reports slaves up, the active slave, '
+        'link failures since the last run, 802.3ad and configuration problems.'),
+        epilog='IFACE lists are comma-separated; BOND=... applies to one bond only. '
+               'RANGE is a Nagios range (e.g. 2: means "at least 2"). Exit codes: '
+               '0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors, -h, -V).')
+    p.add_argument('-b', '--bond', action='append', default=[], metavar='NAME',
+                   help='bond to check (repeatable); default: every bond found')
+    p.add_argument('-x', '--exclude', action='append', default=[], metavar='NAME',
+                   help='bond not to check (repeatable)')
+    p.add_argument('-p', '--primary', action='append', default=[], metavar='[BOND=]IFACE[,IFACE]',
+                   help="acceptable active slave(s); default: the bond's own primary")
+    p.add_argument('-m', '--mode', metavar='MODE',
+                   help='expected mode, name or number (active-backup or 1, 802.3ad or 4, ...)')
+    p.add_argument('--slaves', action='append', default=[], metavar='[BOND=]IFACE,IFACE',
+                   help='the exact set of slaves the bond must have')
+    p.add_argument('-w', '--warning', metavar='RANGE',
+                   help='slaves up outside RANGE is WARNING; default: all enslaved slaves up')
+    p.add_argument('-c', '--critical', metavar='RANGE',
+                   help='slaves up outside RANGE is CRITICAL; default: 1: (at least one)')
+    p.add_argument('--root', default='/', metavar='DIR',
+                   help='read DIR/proc and DIR/sys instead of the live system')
+    state = p.add_argument_group('flap detection (stored baselines)')
+    state.add_argument('--failure-window', type=duration, default=3600, metavar='DURATION',
+                       help='count new link failures over DURATION (30m, 2h, 1d, 86400; '
+                            'default 1h)')
+    state.add_argument('--failures-warning', default='0', metavar='RANGE',
+                       help='new link failures in the window outside RANGE is WARNING '
+                            '(default 0: any failure)')
+    state.add_argument('--failures-critical', metavar='RANGE',
+                       help='new link failures in the window outside RANGE is CRITICAL '
+                            '(default: never)')
+    state.add_argument('--state-dir', metavar='DIR',
+                       help='where baselines live (default: $STATE_DIRECTORY, '
+                            '/var/lib/check_bonding if writable, else '
+                            '$XDG_STATE_HOME/check_bonding or ~/.local/state/check_bonding)')
+    state.add_argument('--reset', action='store_true',
+                       help='accept the current counters as the new baseline')
+    state.add_argument('--no-state', action='store_true',
+                       help='store nothing; disables flap detection')
+    p.add_argument('-t', '--timeout', type=positive_int, default=10, metavar='SECONDS',
+                   help='UNKNOWN after SECONDS (default 10)')
+    p.add_argument('-v', '--verbose', action='count', default=0,
+                   help='-v a line per bond, -vv per slave, -vvv what was read from where')
+    p.add_argument('-V', '--version', action='version', version=f'check_bonding {__version__}')
+    return p
+
+
+def parse_args(argv=None):
+    try:
+        args = parser().parse_args(argv)
+        validate(args)
+    except (UsageError, argparse.ArgumentTypeError) as err:
+        usage_exit(str(err))
+    return args
+
+
+def validate(args) -> None:
+    """Reject what argparse cannot: bad names, modes, ranges, BOND= forms."""
+    from .parse import mode_name
+    for name in args.bond + args.exclude:
+        if not valid_ifname(name):
+            raise UsageError(f"invalid interface name '{name}' (1-15 characters, "
+                             "no '/', ':' or whitespace)")
+    if args.mode is not None:
+        if mode_name(args.mode) is None:
+            raise UsageError(f"unknown mode '{args.mode}' (balance-rr, active-backup, "
+                             "balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb or 0-6)")
+        args.mode = mode_name(args.mode)
+    import nagiosplugin
+    for option in ('warning', 'critical', 'failures_warning', 'failures_critical'):
+        spec = getattr(args, option)
+        if spec is not None:
+            try:
+                nagiosplugin.Range(spec)
+            except ValueError:
+                raise UsageError(f"invalid range '{spec}' for --{option.replace('_', '-')} "
+                                 "(e.g. 2: or @0:1)") from None
+    if args.reset and args.no_state:
+        raise UsageError('--reset and --no-state contradict each other')
+    if args.state_dir is None and not args.no_state:
+        from .store import default_state_dir
+        args.state_dir = default_state_dir()
+    args.primaries = per_bond(args.primary, '--primary', args.bond)
+    args.expected_slaves = per_bond(args.slaves, '--slaves', args.bond)
+
+
+def per_bond(values, option, bonds):
+    """{'': default list, 'bond0': list, ...} from [BOND=]IFACE,IFACE values."""
+    result = {}
+    for value in values:
+        bond, _, ifaces = value.rpartition('=')
+        names = [n for n in ifaces.split(',') if n]
+        if not names or not all(valid_ifname(n) for n in names + ([bond] if bond else [])):
+            raise UsageError(f"invalid {option} '{value}' (expected [BOND=]IFACE[,IFACE...])")
+        if bond and bonds and bond not in bonds:
+            raise UsageError(f"{option} '{value}' names {bond}, which is not checked (-b)")
+        if bond in result:
+            raise UsageError(f'{option} given twice for {bond or "all bonds"}')
+        result[bond] = tuple(names)
+    return result
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from .plugin import run
+    run(args)

@@ -1,0 +1,162 @@
+"""Flap detection: compare a bond with its stored baseline, record what changed.
+
+The kernel's per-slave Link Failure Count remembers a cable pulled for
+seconds between two checks; comparing it with the count stored at the last
+run shows the flap. Pure functions on the state dict (stored by store.py)
+and a parsed Bond; the clock is a parameter, so tests can drive time.
+
+State format 1:
+  {"format": 1, "bond": "bond0", "boot_id": "...", "time": 1700000000.0,
+   "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "..."}},
+   "events": [[time, kind, slave, detail], ...],   # kinds below, pruned by age
+   "samples": [[time, active, {"eth0": 2, ...}], ...]}  # one per run, capped
+"""
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from nagiosplugin.state import Ok, Warn
+
+from .judge import Finding
+from .parse import Bond
+
+FORMAT = 1
+MAX_SAMPLES = 1000
+KEEP_EVENTS = 86400  # seconds; longer if the window is longer
+FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
+
+
+@dataclass
+class Report:
+    """What the history says about one bond at this run."""
+    now: float = 0.0
+    window: int = 3600
+    failures: Dict[str, List[float]] = field(default_factory=dict)  # slave: event times
+    counts: Dict[str, int] = field(default_factory=dict)            # slave: failures in window
+    findings: List[Finding] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def describe_failures(self) -> str:
+        """'eth0 link failed 2 times in the last 1h (last 4 min ago)'"""
+        return ', '.join(
+            f'{slave} link failed {count} time{"s" if count != 1 else ""} in the last '
+            f'{span(self.window)} (last {ago(self.now - max(self.failures[slave]))})'
+            for slave, count in self.counts.items())
+
+
+def valid_state(state) -> bool:
+    """Is `state` a format-1 state of this program (not foreign, not damaged)?"""
+    try:
+        return (state['format'] == FORMAT and isinstance(state['slaves'], dict)
+                and all(isinstance(s['link_failures'], int) for s in state['slaves'].values())
+                and all(len(e) == 4 and isinstance(e[0], (int, float)) for e in state['events'])
+                and isinstance(state['samples'], list))
+    except (KeyError, TypeError, IndexError):
+        return False
+
+
+def new_state(bond: Bond) -> dict:
+    return {'format': FORMAT, 'bond': bond.name, 'boot_id': None, 'time': None,
+            'active': None, 'slaves': {}, 'events': [], 'samples': []}
+
+
+def update(state: dict, bond: Bond, boot_id: Optional[str], now: float,
+           window: int, reset: bool = False) -> Report:
+    """Record this run in `state` (changed in place) and report the window."""
+    report = Report(now, window)
+    first_run = state['time'] is None
+    if reset:
+        state['events'] = []
+        report.findings.append(Finding(Ok, 'baseline reset (--reset): current counters accepted'))
+    elif first_run:
+        report.findings.append(Finding(Ok, 'first run: baseline established'))
+    elif boot_id and state['boot_id'] and boot_id != state['boot_id']:
+        report.findings.append(Finding(Ok, 'reboot since the last run: new baseline'))
+        state['slaves'] = {}
+    else:
+        _compare(state, bond, now, report)
+    state.update(boot_id=boot_id, time=now, active=bond.active_slave, slaves={
+        s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
+        for s in bond.slaves if s.link_failures is not None})
+    state['events'] = [e for e in state['events'] if e[0] > now - max(window, KEEP_EVENTS)]
+    state['samples'] = (state['samples'] + [[now, bond.active_slave, {
+        s.name: s.link_failures for s in bond.slaves}]])[-MAX_SAMPLES:]
+    _summarise(state['events'], now, window, report)
+    return report
+
+
+def _compare(state: dict, bond: Bond, now: float, report: Report) -> None:
+    """New events since the last run; counter resets start a new baseline."""
+    events = state['events']
+    stored = state['slaves']
+    for slave in bond.slaves:
+        before = stored.get(slave.name)
+        if slave.link_failures is None:
+            continue
+        if before is None:
+            events.append([now, JOINED, slave.name, None])
+        elif before['perm_hwaddr'] != slave.perm_hwaddr:
+            report.findings.append(Finding(Ok, f'{slave.name} permanent HW address changed '
+                                               f'(NIC replaced?): new baseline'))
+        elif slave.link_failures < before['link_failures']:
+            report.findings.append(Finding(Ok, f'{slave.name} link failure count went down '
+                                               f'(re-enslaved or module reloaded): new baseline'))
+        elif slave.link_failures > before['link_failures']:
+            events.append([now, FAILURE, slave.name,
+                           slave.link_failures - before['link_failures']])
+    for name in sorted(set(stored) - {s.name for s in bond.slaves}):
+        events.append([now, LEFT, name, None])
+    active, was = bond.active_slave, state['active']
+    if was and active and was != active:
+        events.append([now, FAILOVER, was, active])
+    elif was and was == active and any(
+            e[1] == FAILURE and e[2] == was and e[0] == now for e in events):
+        events.append([now, FAILOVER, was, None])  # failed over and back
+
+
+def _summarise(events: list, now: float, window: int, report: Report) -> None:
+    recent = [e for e in events if e[0] > now - window]
+    left = {}
+    for when, kind, slave, detail in recent:
+        if kind == FAILURE:
+            report.counts[slave] = report.counts.get(slave, 0) + detail
+            report.failures.setdefault(slave, []).append(when)
+        elif kind == LEFT:
+            left[slave] = when
+        elif kind == JOINED:
+            left.pop(slave, None)
+            if when == now:
+                report.findings.append(Finding(Ok, f'{slave} joined the bond'))
+    for slave, when in left.items():
+        report.findings.append(Finding(Warn, f'{slave} left the bond since {clock_time(when, now)}'))
+    failovers = [e for e in recent if e[1] == FAILOVER]
+    if failovers:
+        when, _, was, to = failovers[-1]
+        what = f'failover {was} -> {to}' if to else f'failover from {was} and back'
+        report.findings.append(Finding(Warn, f'{what} {ago(now - when)} '
+                                             f'({len(failovers)} in the last {span(window)})'))
+
+
+def span(seconds: int) -> str:
+    """Compact duration: 3600 -> '1h', 1800 -> '30m', 90 -> '90s'."""
+    for unit, size in (('d', 86400), ('h', 3600), ('m', 60)):
+        if seconds % size == 0:
+            return f'{seconds // size}{unit}'
+    return f'{seconds}s'
+
+
+def ago(seconds: float) -> str:
+    if seconds < 90:
+        return f'{int(seconds)} s ago'
+    if seconds < 5400:
+        return f'{round(seconds / 60)} min ago'
+    return f'{seconds / 3600:.1f} h ago'
+
+
+def clock_time(when: float, now: float) -> str:
+    """'10:32' today-ish, '2026-11-24 10:32' when older than a day."""
+    return time.strftime('%H:%M' if now - when < 86400 else '%Y-%m-%d %H:%M',
+                         time.localtime(when))

@@ -1,0 +1,151 @@
+"""Judge one bond: is it redundant, and configured as the admin expects?
+
+Pure functions of a parsed Bond and the admin's expectations, returning
+Findings (a state and a short text). Counting slaves up against the -w/-c
+ranges is not here: that is a nagiosplugin ScalarContext (see plugin.py).
+"""
+from dataclasses import dataclass
+from typing import FrozenSet, List, NamedTuple, Optional, Tuple
+
+from nagiosplugin.state import Critical, Ok, ServiceState, Warn
+
+from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
+
+PARTNER_READY = ('synchronization', 'collecting', 'distributing')
+
+
+class Finding(NamedTuple):
+    state: ServiceState
+    text: str
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What -p, -m and --slaves say one bond should look like."""
+    primaries: Tuple[str, ...] = ()
+    mode: Optional[str] = None
+    slaves: Optional[FrozenSet[str]] = None
+
+
+def judge(bond: Bond, expect: Expectation) -> List[Finding]:
+    findings = []
+    if bond.mii_status != 'up':
+        findings.append(Finding(Critical, f'bond MII status {bond.mii_status}'))
+    if expect.mode and bond.mode != expect.mode:
+        findings.append(Finding(Warn, f'mode {bond.mode}, expected {expect.mode}'))
+    findings += _members(bond, expect)
+    if not bond.slaves:
+        return findings
+    if len(bond.slaves) == 1:
+        findings.append(Finding(Warn, f'single slave {bond.slaves[0].name}, no redundancy'))
+    findings += _active_slave(bond, expect)
+    findings += _link_monitoring(bond)
+    findings += _speeds(bond)
+    if bond.mode == '802.3ad':
+        findings += _lacp(bond)
+    return findings
+
+
+def _members(bond: Bond, expect: Expectation) -> List[Finding]:
+    if expect.slaves is None:
+        return []
+    have = {s.name for s in bond.slaves}
+    findings = []
+    if expect.slaves - have:
+        findings.append(Finding(Warn, 'missing slave ' + ', '.join(sorted(expect.slaves - have))))
+    if have - expect.slaves:
+        findings.append(Finding(Warn, 'unexpected slave ' + ', '.join(sorted(have - expect.slaves))))
+    return findings
+
+
+def acceptable_primaries(bond: Bond, expect: Expectation) -> Tuple[str, ...]:
+    """-p if given, else the kernel's own primary, else nothing."""
+    return expect.primaries or ((bond.primary,) if bond.primary else ())
+
+
+def _active_slave(bond: Bond, expect: Expectation) -> List[Finding]:
+    """Is the active slave one it should be? Honours primary_reselect."""
+    if bond.mode not in ACTIVE_SLAVE_MODES:
+        return []
+    active = bond.active_slave
+    if active is None:
+        # With no slave up the slave count is already CRITICAL.
+        return [Finding(Critical, 'no active slave')] if bond.slaves_up else []
+    wanted = acceptable_primaries(bond, expect)
+    if not wanted or active in wanted:
+        return []
+    text = f'active {active} is not primary {"/".join(wanted)}'
+    if expect.primaries:
+        return [Finding(Warn, text)]
+    primary = bond.slave(bond.primary)
+    if primary is None or not primary.up:
+        return [Finding(Ok, f'active {active} while primary {bond.primary} is not up')]
+    reselect = bond.primary_reselect or 'always'
+    if reselect == 'failure':
+        return [Finding(Ok, f'{text}: primary_reselect failure keeps {active} '
+                            f'active until it fails, by design')]
+    if reselect == 'better' and (bond.slave(active).speed or 0) > (primary.speed or 0):
+        return [Finding(Ok, f'{text}: primary_reselect better keeps the faster {active}')]
+    return [Finding(Warn, text)]
+
+
+def _link_monitoring(bond: Bond) -> List[Finding]:
+    if bond.miimon == 0 and not bond.arp_interval:
+        return [Finding(Warn, 'no link monitoring (miimon 0, arp_interval 0)')]
+    if bond.arp_interval and not bond.arp_targets:
+        return [Finding(Warn, f'ARP monitoring every {bond.arp_interval} ms has no arp_ip_target')]
+    return []
+
+
+def _speeds(bond: Bond) -> List[Finding]:
+    up = bond.slaves_up
+    unknown = [s.name for s in up if s.speed == 0]
+    if unknown:
+        return [Finding(Warn, 'speed unknown on ' + ', '.join(unknown))]
+    shown = [s for s in up if s.speed]
+    if len({(s.speed, s.duplex) for s in shown}) > 1:
+        return [Finding(Warn, 'speed/duplex differ: ' + ', '.join(
+            f'{s.name} {s.speed}/{s.duplex or "?"}' for s in shown))]
+    return []
+
+
+def _lacp(bond: Bond) -> List[Finding]:
+    """802.3ad: one aggregator with every up slave, and a partner speaking LACP.
+
+    Unprivileged readers may not see the bond's active aggregator: then up
+    slaves in different aggregators are the mismatch.
+    """
+    up = bond.slaves_up
+    if not up:
+        return []
+    if bond.no_active_aggregator:
+        return [Finding(Warn, 'no active aggregator')]
+    findings = []
+    agg = bond.aggregator
+    if agg is not None and agg.id is not None:
+        outside = [s for s in up if s.aggregator_id != agg.id]
+        if outside:
+            findings.append(Finding(Warn, ', '.join(
+                f'{s.name} in aggregator {s.aggregator_id or "N/A"}' for s in outside)
+                + f', not the active aggregator {agg.id}'))
+        elif agg.ports is not None and agg.ports < len(up):
+            findings.append(Finding(Warn, f'active aggregator {agg.id} has {agg.ports} '
+                                          f'ports for {len(up)} slaves up'))
+    elif len({s.aggregator_id for s in up}) > 1:
+        findings.append(Finding(Warn, 'slaves in different aggregators: ' + ', '.join(
+            f'{s.name} in {s.aggregator_id or "N/A"}' for s in up)))
+    defaulted = [s.name for s in up if 'defaulted' in
+                 port_state_flags(s.actor_port_state) + port_state_flags(s.partner_port_state)]
+    if defaulted:
+        findings.append(Finding(Warn, 'no LACPDUs received on ' + ', '.join(defaulted)
+                                + ' (switch not doing LACP?)'))
+        return findings
+    unready = [s for s in up if s.partner_port_state is not None and not set(
+        PARTNER_READY) <= set(port_state_flags(s.partner_port_state))]
+    if unready:
+        findings.append(Finding(Warn, ', '.join(
+            f'{s.name} partner not {"/".join(PARTNER_READY)} (state {s.partner_port_state})'
+            for s in unready)))
+    if agg is not None and agg.partner_mac and not agg.partner_mac.strip('0:'):
+        findings.append(Finding(Warn, f'partner MAC {agg.partner_mac} (no LACP partner)'))
+    return findings

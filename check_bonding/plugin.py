@@ -1,0 +1,288 @@
+"""The check in nagiosplugin's shape: a Resource per bond yields Metrics,
+Contexts judge them, a Summary words the result.
+"""
+import logging
+import signal
+import time
+from typing import Callable, Dict, List, Optional
+
+import nagiosplugin
+from nagiosplugin.state import Critical, Ok, Warn, worst
+
+from .judge import Expectation, Finding, acceptable_primaries, judge
+from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
+from .system import System
+
+_log = logging.getLogger('nagiosplugin')
+
+
+class Verdict(str):
+    """A Result hint: the texts of the problems found, keeping every Finding
+    (OK notes too) for the long output."""
+
+    def __new__(cls, findings):
+        self = super().__new__(cls, ', '.join(f.text for f in findings if f.state != Ok))
+        self.findings = findings
+        self.state = worst(f.state for f in findings)
+        return self
+
+
+class BondResource(nagiosplugin.Resource):
+    """One bond as the kernel shows it, plus its stored history (baseline)."""
+
+    def __init__(self, system: System, bond_name: str, store=None):
+        self.system = system
+        self.bond_name = bond_name
+        self.store = store  # a store.BaselineStore, or None with --no-state
+        self.bond: Optional[Bond] = None
+        self.report = None  # the flaps.Report of this run
+
+    @property
+    def name(self):
+        return self.bond_name
+
+    def probe(self):
+        try:
+            bond = self.system.read_bond(self.bond_name)
+        except OSError as err:
+            raise nagiosplugin.CheckError(
+                f'{self.bond_name}: cannot read {err.filename or "bond"}: {err.strerror}')
+        self.bond = bond
+        if bond is None:
+            yield nagiosplugin.Metric(self.bond_name, None, context='bond')
+            return
+        yield nagiosplugin.Metric(f'{bond.name}_slaves_up', len(bond.slaves_up), min=0,
+                                  max=len(bond.slaves), context='slaves_up')
+        yield nagiosplugin.Metric(bond.name, bond, context='bond')
+        yield nagiosplugin.Metric(f'{bond.name}_slaves', len(bond.slaves), min=0,
+                                  context='count')
+        if self.store is not None:
+            self.report = self.store.update(bond, self.system.boot_id())
+            yield nagiosplugin.Metric(f'{bond.name}_failures_window', self.report.total, min=0,
+                                      context='failures')
+            yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+        counters = self.system.counters()
+        for slave in bond.slaves:
+            if slave.link_failures is not None:
+                yield nagiosplugin.Metric(f'{slave.name}_link_failures', slave.link_failures,
+                                          'c', min=0, context='count')
+            nic = counters.get(slave.name)
+            if nic is not None:
+                yield nagiosplugin.Metric(f'{slave.name}_rx_errors', nic.errin, 'c', min=0,
+                                          context='count')
+                yield nagiosplugin.Metric(f'{slave.name}_tx_errors', nic.errout, 'c', min=0,
+                                          context='count')
+
+
+class BondContext(nagiosplugin.Context):
+    """Judges a Bond against what the admin expects of it (judge.py)."""
+
+    def __init__(self, expectation: Callable[[str], Expectation]):
+        super().__init__('bond')
+        self.expectation = expectation
+
+    def evaluate(self, metric, resource):
+        if metric.value is None:
+            verdict = Verdict([Finding(Critical, 'no such bond')])
+        else:
+            verdict = Verdict(judge(metric.value, self.expectation(metric.name)))
+        return nagiosplugin.Result(verdict.state, verdict, metric)
+
+
+class HistoryContext(nagiosplugin.Context):
+    """Events since the last runs: slaves that left, failovers, state trouble."""
+
+    def __init__(self):
+        super().__init__('history')
+
+    def evaluate(self, metric, resource):
+        verdict = Verdict(metric.value.findings)
+        return nagiosplugin.Result(verdict.state, verdict, metric)
+
+
+class FailuresContext(nagiosplugin.ScalarContext):
+    """New link failures within --failure-window against --failures-warning/-critical."""
+
+    def __init__(self, warning, critical):
+        super().__init__('failures', warning, critical, fmt_metric=None)
+
+    def evaluate(self, metric, resource):
+        result = super().evaluate(metric, resource)
+        if result.state == Ok:
+            return result
+        return nagiosplugin.Result(result.state, resource.report.describe_failures(), metric)
+
+
+class SlavesUpContext(nagiosplugin.ScalarContext):
+    """Slaves up against -w/-c, whose defaults depend on the bond's size:
+    warning unless all enslaved slaves are up, critical unless one is.
+    """
+
+    def __init__(self, warning=None, critical=None):
+        super().__init__('slaves_up', warning, critical, fmt_metric=None)
+        self.given = (warning, critical)
+
+    def ranges(self, metric):
+        warning, critical = self.given
+        return (nagiosplugin.Range(warning if warning is not None else f'{metric.max}:'),
+                nagiosplugin.Range(critical if critical is not None else '1:'))
+
+    def evaluate(self, metric, resource):
+        warning, critical = self.ranges(metric)
+        if metric.max == 0:
+            return nagiosplugin.Result(Critical, 'no slaves enslaved', metric)
+        if metric.value == 0 or not critical.match(metric.value):
+            state, violated = Critical, critical
+        elif not warning.match(metric.value):
+            state, violated = Warn, warning
+        else:
+            return nagiosplugin.Result(Ok, None, metric)
+        down = ', '.join(f'{s.name} {s.mii_status}' for s in resource.bond.slaves if not s.up)
+        if metric.value == 0:
+            hint = 'no slave up: ' + down
+        else:
+            hint = down or f'{metric.value}/{metric.max} slaves up, {violated.violation}'
+        return nagiosplugin.Result(state, hint, metric)
+
+    def performance(self, metric, resource):
+        warning, critical = self.ranges(metric)
+        return nagiosplugin.Performance(metric.name, metric.value, '', warning, critical,
+                                        metric.min, metric.max)
+
+
+class BondSummary(nagiosplugin.Summary):
+    """First line per bond group; long output per bond (-v) and slave (-vv)."""
+
+    def __init__(self, expectation: Callable[[str], Expectation], verbose: int = 0):
+        self.expectation = expectation
+        self.verbosity = verbose
+
+    def describe(self, bond: Bond) -> str:
+        return describe(bond, acceptable_primaries(bond, self.expectation(bond.name)))
+
+    def ok(self, results):
+        bonds = [r.metric.value for r in results if r.metric and r.metric.context == 'bond']
+        if len(bonds) > 3:
+            up = sum(len(b.slaves_up) for b in bonds)
+            total = sum(len(b.slaves) for b in bonds)
+            return f'{len(bonds)} bonds, {up}/{total} slaves up'
+        return '; '.join(self.describe(b) for b in bonds)
+
+    def problem(self, results):
+        groups: Dict[Optional[str], List[str]] = {}
+        for result in results:
+            if result.state != Ok and str(result):
+                bond = result.resource.name if result.resource else None
+                groups.setdefault(bond, []).append(str(result))
+        return '; '.join(f'{bond}: {", ".join(texts)}' if bond else ', '.join(texts)
+                         for bond, texts in groups.items())
+
+    def verbose(self, results):
+        lines = []
+        for result in results.results:
+            if result.metric and result.metric.context == 'bond':
+                state = worst(r.state for r in results if r.resource is result.resource)
+                lines += self.bond_lines(result, state)
+        return lines
+
+    def bond_lines(self, result, state) -> List[str]:
+        bond = result.metric.value
+        if bond is None:
+            return [f'{result.metric.name}: {state} - no such bond']
+        lines = [f'{bond.name}: {state} - {self.describe(bond)}']
+        lines += [f'  {f.state}: {f.text}' for f in result.hint.findings]
+        report = result.resource.report if result.resource else None
+        if report is not None:
+            lines += [f'  {f.state}: {f.text}' for f in report.findings]
+            if report.total:
+                lines.append(f'  link failures: {report.describe_failures()}')
+        if self.verbosity >= 2:
+            lines += [f'  slave {s.name}: ' + ', '.join(slave_facts(s)) for s in bond.slaves]
+        return lines
+
+
+def slave_facts(slave) -> List[str]:
+    facts = [f'MII {slave.mii_status}']
+    if slave.speed is not None:
+        facts.append(f'{slave.speed or "unknown"} Mbps {slave.duplex or ""}'.rstrip())
+    facts.append(f'link failures {slave.link_failures}')
+    if slave.aggregator_id is not None:
+        facts.append(f'aggregator {slave.aggregator_id}')
+    for side in ('actor', 'partner'):
+        state = getattr(slave, side + '_port_state')
+        if state is not None:
+            facts.append(f'{side} LACP {"/".join(port_state_flags(state)) or "none"}')
+    facts.append(f'permanent HW addr {slave.perm_hwaddr}')
+    return facts
+
+
+def describe(bond: Bond, primaries) -> str:
+    """'bond0 active-backup, active eth0 (primary), 2/2 slaves up'"""
+    parts = [f'{bond.name} {bond.mode}']
+    if bond.mode in ACTIVE_SLAVE_MODES and bond.active_slave:
+        parts.append(f'active {bond.active_slave}'
+                     + (' (primary)' if bond.active_slave in primaries else ''))
+    parts.append(f'{len(bond.slaves_up)}/{len(bond.slaves)} slaves up')
+    return ', '.join(parts)
+
+
+class Failure(nagiosplugin.Resource):
+    """Stands in for the bonds when there is nothing to check: UNKNOWN, why."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def probe(self):
+        raise nagiosplugin.CheckError(self.message)
+
+
+def expectations(args) -> Callable[[str], Expectation]:
+    """Expectation of each bond from -p, -m, --slaves (BOND= beats the plain form)."""
+    def expectation(bond: str) -> Expectation:
+        slaves = args.expected_slaves.get(bond, args.expected_slaves.get(''))
+        return Expectation(primaries=args.primaries.get(bond, args.primaries.get('', ())),
+                           mode=args.mode, slaves=frozenset(slaves) if slaves else None)
+    return expectation
+
+
+def resources(args, system: System, clock) -> List[nagiosplugin.Resource]:
+    names = [n for n in dict.fromkeys(args.bond or system.bond_names())
+             if n not in args.exclude]
+    if not names:
+        where = f' under {args.root}' if args.root != '/' else ''
+        return [Failure(f'no bonding interfaces found{where}: is the bonding module loaded?')]
+    unchecked = (set(args.primaries) | set(args.expected_slaves)) - set(names) - {''}
+    if unchecked:
+        return [Failure(f'-p/--slaves name {", ".join(sorted(unchecked))}, '
+                        f'which is not a bond checked here')]
+    store = None
+    if not args.no_state:
+        from .store import BaselineStore
+        store = BaselineStore(args.state_dir, args.root, args.failure_window, args.reset, clock)
+    return [BondResource(system, name, store) for name in names]
+
+
+@nagiosplugin.guarded(verbose=0)
+def run(args, clock: Callable[[], float] = time.time):
+    """Assemble and run the check; internal errors are one UNKNOWN line."""
+    signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(args.timeout)  # discovery too must not outlive -t
+    system = System(args.root)
+    check = nagiosplugin.Check(
+        *resources(args, system, clock),
+        BondContext(expectations(args)),
+        SlavesUpContext(args.warning, args.critical),
+        FailuresContext(args.failures_warning, args.failures_critical),
+        HistoryContext(),
+        nagiosplugin.ScalarContext('count'),
+        BondSummary(expectations(args), args.verbose),
+        name='bonding')
+    try:
+        check.main(verbose=args.verbose, timeout=args.timeout)
+    except Exception:
+        nagiosplugin.Runtime().verbose = 0  # no traceback, even with -v
+        raise
+
+
+def _timeout(signum, frame):
+    raise nagiosplugin.Timeout('discovery')

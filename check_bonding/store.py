@@ -1,0 +1,183 @@
+"""Store baselines: one JSON file per (root, bond), locked and crash-safe.
+
+nagiosplugin's Cookie does the JSON and the exclusive lock, but its commit
+truncates the file and writes it in place: a run killed in between (timeout,
+SIGKILL, disk full) leaves a torn baseline, and a damaged file is truncated
+on open. StateFile wraps it: commit writes a temporary file, fsyncs it and
+renames it over the old one; open re-locks when a concurrent run renamed a
+new file in meanwhile, refuses symlinks and files of other users, and never
+truncates what it cannot read, so the caller can set it aside.
+"""
+import json
+import os
+import signal
+import stat
+from typing import Mapping, Optional
+
+import nagiosplugin
+from nagiosplugin.platform import flock_exclusive
+from nagiosplugin.state import Warn
+
+from . import flaps
+from .judge import Finding
+from .parse import Bond
+
+
+class StateError(Exception):
+    """A state file this program must not or cannot use."""
+
+
+def default_state_dir(env: Mapping[str, str] = os.environ) -> str:
+    """$STATE_DIRECTORY (systemd), /var/lib/check_bonding if usable, else XDG."""
+    if env.get('STATE_DIRECTORY'):
+        return env['STATE_DIRECTORY'].split(':')[0]
+    system_dir = '/var/lib/check_bonding'
+    if os.access(system_dir, os.W_OK | os.X_OK) or (
+            not os.path.exists(system_dir) and os.access('/var/lib', os.W_OK)):
+        return system_dir
+    xdg = env.get('XDG_STATE_HOME') or os.path.join(os.path.expanduser('~'), '.local', 'state')
+    return os.path.join(xdg, 'check_bonding')
+
+
+def state_path(directory: str, root: str, bond: str) -> str:
+    """One file per (root, bond): two services never contend for one file."""
+    if os.path.realpath(root) == '/':
+        return os.path.join(directory, f'{bond}.json')
+    import hashlib
+    tag = hashlib.sha256(os.path.realpath(root).encode('utf-8', 'surrogateescape')).hexdigest()
+    return os.path.join(directory, f'{bond}@{tag[:12]}.json')
+
+
+class StateFile(nagiosplugin.Cookie):
+    """A Cookie whose file is replaced atomically (see the module docstring)."""
+
+    def open(self):
+        while True:
+            self.fobj = self._create_fobj()
+            flock_exclusive(self.fobj)
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self.fobj.fileno()).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            self.close()  # a concurrent run renamed a new file in: lock that one
+        self._remove_stale_temporaries()
+        if os.fstat(self.fobj.fileno()).st_size:
+            self.data = self._load()
+        return self
+
+    def _create_fobj(self):
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as err:
+            if os.path.islink(self.path):
+                raise StateError(f'{self.path} is a symlink; refusing to use it') from None
+            raise
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid() or not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise StateError(f'{self.path} is not a regular file of uid {os.geteuid()}; '
+                             f'refusing to use it')
+        return os.fdopen(fd, 'r+', encoding='ascii')
+
+    def _load(self):
+        try:
+            return super()._load()
+        except ValueError as err:  # Cookie would truncate on ValueError
+            raise StateError(f'unreadable ({str(err.args[0])[:60]})') from None
+
+    def _remove_stale_temporaries(self):
+        """Temporary files of runs killed while writing (we hold the lock)."""
+        directory, name = os.path.split(self.path)
+        for entry in os.listdir(directory or '.'):
+            if entry.startswith(name + '.') and entry.endswith('.tmp'):
+                try:
+                    os.unlink(os.path.join(directory, entry))
+                except OSError:
+                    pass
+
+    def commit(self):
+        """Write a temporary file, fsync, rename: the old or the new, never torn.
+
+        SIGALRM (the -t timeout) waits until the rename is done.
+        """
+        tmp = f'{self.path}.{os.getpid()}.tmp'
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, 'w', encoding='ascii') as out:
+                json.dump(self.data, out, separators=(',', ':'))
+                out.write('\n')
+                out.flush()
+                os.fsync(out.fileno())
+            os.rename(tmp, self.path)
+            dirfd = os.open(os.path.dirname(self.path) or '.', os.O_RDONLY)
+            try:
+                os.fsync(dirfd)
+            finally:
+                os.close(dirfd)
+        except OSError:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+class BaselineStore:
+    """Loads, updates and saves the history of each bond checked."""
+
+    def __init__(self, directory: str, root: str, window: int, reset: bool, clock):
+        self.directory = directory
+        self.root = root
+        self.window = window
+        self.reset = reset
+        self.clock = clock
+
+    def update(self, bond: Bond, boot_id: Optional[str]) -> flaps.Report:
+        """This run against the stored history; storage trouble is a WARNING."""
+        now = self.clock()
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            state_file = StateFile(state_path(self.directory, self.root, bond.name))
+            try:
+                return self._update(state_file, bond, boot_id, now)
+            finally:
+                state_file.close()
+        except (OSError, StateError) as err:
+            return flaps.Report(now, self.window, findings=[self._cannot_store(err)])
+
+    def _cannot_store(self, err: Exception) -> Finding:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        where = getattr(err, 'filename', None) or self.directory
+        return Finding(Warn, f'cannot store baseline in {where}: {reason} '
+                             f'(use --state-dir DIR or --no-state)')
+
+    def _update(self, state_file: StateFile, bond: Bond, boot_id, now) -> flaps.Report:
+        problem = None
+        try:
+            state_file.open()
+        except StateError as err:
+            if state_file.fobj is None:
+                raise
+            problem = self._set_aside(state_file.path, str(err), now)
+        state = state_file.data
+        if state and not flaps.valid_state(state) and problem is None:
+            problem = self._set_aside(state_file.path, 'foreign format', now)
+        if problem or not flaps.valid_state(state):
+            state = flaps.new_state(bond)
+        report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
+        if problem:
+            report.findings.append(problem)
+        state_file.data = state
+        try:
+            state_file.commit()
+        except OSError as err:
+            report.findings.append(self._cannot_store(err))
+        return report
+
+    @staticmethod
+    def _set_aside(path: str, why: str, now: float) -> Finding:
+        aside = f'{path}.bad-{int(now)}'
+        os.rename(path, aside)
+        return Finding(Warn, f'state file {path} {why}: set aside as {aside}, new baseline')

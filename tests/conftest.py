@@ -1,0 +1,53 @@
+"""Shared helpers: run the whole check in-process, as Nagios would see it."""
+import io
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import NamedTuple
+
+import nagiosplugin
+import pytest
+
+from check_bonding import cli, plugin
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / 'examples'
+FIXTURES = Path(__file__).resolve().parent / 'fixtures'
+
+
+class Outcome(NamedTuple):
+    code: int
+    output: str
+
+    @property
+    def first_line(self):
+        return self.output.splitlines()[0] if self.output else ''
+
+    @property
+    def perfdata(self):
+        """{label: value string} from the perfdata wherever it is printed."""
+        text = self.output.split('|', 1)[1] if '|' in self.output else ''
+        return dict(item.split('=', 1) for item in text.split())
+
+
+def run_check(argv, clock=None) -> Outcome:
+    """cli.main as a process would run it: exit code and stdout."""
+    nagiosplugin.Runtime.instance = None  # a fresh runtime, as in a new process
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(SystemExit) as exited:
+        args = cli.parse_args([str(a) for a in argv])
+        plugin.run(args, clock) if clock else plugin.run(args)
+    return Outcome(exited.value.code, out.getvalue())
+
+
+@pytest.fixture
+def check(tmp_path):
+    """run_check with its own state directory."""
+    def run(*argv, clock=None):
+        return run_check(['--state-dir', tmp_path / 'state', *argv], clock)
+    return run
+
+
+@pytest.fixture
+def state_dir(tmp_path):
+    return tmp_path / 'state'

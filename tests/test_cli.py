@@ -1,0 +1,145 @@
+"""The command line as users and Nagios run it: exit code and first line."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLES, run_check
+
+SEED = EXAMPLES / 'seed-failover'
+# The guidelines' first line: SERVICE STATUS - text [| perfdata]
+FIRST_LINE = re.compile(r"BONDING (OK|WARNING|CRITICAL|UNKNOWN)( - [^|\n]+)?( \| .+)?")
+PERF_ITEM = re.compile(r"('[^'=]+'|[^'= ]+)=-?\d+(\.\d+)?(s|ms|us|%|B|KB|MB|TB|c)?"
+                       r"(;[^; ]*){0,4}")
+
+
+def test_seed_failover_warns_about_the_down_primary(check):
+    result = check('--root', SEED, '-b', 'bond0')
+    assert result.code == 1
+    assert result.first_line.startswith('BONDING WARNING - bond0: eth0 down | ')
+    assert result.perfdata['bond0_slaves_up'] == '1;2:;1:;0;2'
+    assert result.perfdata['eth0_link_failures'] == '3c;;;0'
+
+
+def test_healthy_bond_is_ok_with_the_issue_wording(check):
+    result = check('--root', SEED, '-b', 'bond1')
+    assert result.code == 0
+    assert result.first_line.startswith(
+        'BONDING OK - bond1 active-backup, active eth2 (primary), 2/2 slaves up | ')
+
+
+def test_primary_given_with_p_names_the_active_slave(check):
+    result = check('--root', SEED, '-b', 'bond0', '-p', 'eth0')
+    assert result.first_line.startswith(
+        'BONDING WARNING - bond0: eth0 down, active eth1 is not primary eth0 |')
+
+
+def test_bond_equals_form_applies_to_that_bond_only(check):
+    result = check('--root', SEED, '-p', 'bond1=eth3', '-p', 'bond0=eth1')
+    assert result.first_line.startswith(
+        'BONDING WARNING - bond0: eth0 down; bond1: active eth2 is not primary eth3 |')
+
+
+def test_missing_named_bond_is_critical(check):
+    result = check('--root', SEED, '-b', 'bond0', '-b', 'bond7')
+    assert result.code == 2
+    assert result.first_line.startswith('BONDING CRITICAL - bond7: no such bond; bond0: eth0 down')
+
+
+def test_exclude_and_ranges(check):
+    assert check('--root', SEED, '-x', 'bond0').code == 0
+    assert check('--root', SEED, '-b', 'bond0', '-w', '1:').code == 0
+    result = check('--root', SEED, '-b', 'bond0', '-c', '2:')
+    assert (result.code, result.first_line.split(' |')[0]) == (
+        2, 'BONDING CRITICAL - bond0: eth0 down')
+
+
+def test_mode_expectation(check):
+    result = check('--root', SEED, '-b', 'bond1', '-m', '4')
+    assert (result.code, result.first_line.split(' |')[0]) == (
+        1, 'BONDING WARNING - bond1: mode active-backup, expected 802.3ad')
+    assert check('--root', SEED, '-b', 'bond1', '-m', 'active-backup').code == 0
+
+
+def test_verbose_levels_add_a_line_per_bond_then_per_slave(check):
+    v1 = check('--root', SEED, '-v').output.splitlines()
+    assert v1[1] == 'bond0: warning - bond0 active-backup, active eth1, 1/2 slaves up'
+    assert v1[-1].startswith('| ') and 'bond1_slaves_up=2' in v1[-1]
+    v2 = check('--root', SEED, '-vv').output
+    assert '  slave eth0: MII down, link failures 3, permanent HW addr 00:1b:21:3a:5c:10' in v2
+    v3 = check('--root', SEED, '-vvv').output
+    assert f'read {SEED}/proc/net/bonding/bond0' in v3
+
+
+def test_no_bonds_at_all_is_unknown_with_a_hint(check, tmp_path):
+    result = check('--root', tmp_path)
+    assert result.code == 3
+    assert result.first_line == (f'BONDING UNKNOWN - no bonding interfaces found under '
+                                 f'{tmp_path}: is the bonding module loaded?')
+
+
+def test_unreadable_proc_file_is_unknown_naming_the_file(check, tmp_path):
+    (tmp_path / 'proc/net/bonding/bond0').mkdir(parents=True)
+    result = check('--root', tmp_path, '-b', 'bond0')
+    assert result.code == 3
+    assert result.first_line == (f'BONDING UNKNOWN - bond0: cannot read '
+                                 f'{tmp_path}/proc/net/bonding/bond0: Is a directory')
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['-b', '../x'], "invalid interface name '../x'"),
+    (['-b', 'a' * 16], 'invalid interface name'),
+    (['-b', 'bond 0'], 'invalid interface name'),
+    (['-m', 'fast'], "unknown mode 'fast'"),
+    (['-w', '5:2'], "invalid range '5:2' for --warning"),
+    (['-c', 'x'], "invalid range 'x' for --critical"),
+    (['--failure-window', '5y'], "invalid duration '5y'"),
+    (['-t', '0'], "invalid timeout '0'"),
+    (['-b', 'bond0', '-p', 'bond1=eth0'], "names bond1, which is not checked"),
+    (['-p', 'eth0', '-p', 'eth1'], '--primary given twice'),
+    (['--slaves', 'bond0='], "invalid --slaves 'bond0='"),
+    (['--reset', '--no-state'], 'contradict'),
+    (['--frobnicate'], 'unrecognized arguments: --frobnicate'),
+])
+def test_usage_errors_are_unknown_with_a_hint(argv, message):
+    result = run_check(argv)
+    assert result.code == 3
+    assert result.first_line.startswith('BONDING UNKNOWN - ') and message in result.first_line
+    assert 'see check_bonding --help' in result.output
+
+
+def test_bond_equals_naming_an_unchecked_bond_found_at_run_time(check):
+    result = check('--root', SEED, '-x', 'bond1', '-p', 'bond1=eth2')
+    assert (result.code, result.first_line) == (
+        3, 'BONDING UNKNOWN - -p/--slaves name bond1, which is not a bond checked here')
+
+
+def test_every_first_line_and_perfdata_follow_the_guidelines(check):
+    for argv in (['-b', 'bond0'], ['-b', 'bond1'], ['-b', 'nope'], ['-v'], []):
+        result = check('--root', SEED, *argv)
+        assert FIRST_LINE.fullmatch(result.first_line), result.first_line
+        perf = result.output.split('|', 1)[1].split() if '|' in result.output else []
+        assert all(PERF_ITEM.fullmatch(item) for item in perf), perf
+        labels = [item.split('=')[0] for item in perf]
+        assert len(labels) == len(set(labels))
+
+
+def run_process(*argv):
+    return subprocess.run([sys.executable, '-m', 'check_bonding', *map(str, argv)],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize('flag', ['-h', '-V'])
+def test_help_and_version_exit_unknown_like_the_c_plugins(flag):
+    result = run_process(flag)
+    assert result.returncode == 3 and result.stdout.startswith(
+        'usage: check_bonding' if flag == '-h' else 'check_bonding 1.')
+
+
+def test_a_real_process_never_prints_a_traceback(tmp_path):
+    for argv in (['-b', '../x'], ['--root', tmp_path], ['--root', SEED, '-vvv', '--no-state']):
+        result = run_process(*argv)
+        assert result.returncode in (0, 1, 2, 3)
+        assert 'Traceback' not in result.stdout + result.stderr
+        assert FIRST_LINE.fullmatch(result.stdout.splitlines()[0])

@@ -1,0 +1,133 @@
+"""Flap detection on sequences of states, with a clock the test drives."""
+import copy
+
+from nagiosplugin.state import Ok, Warn
+
+from check_bonding import flaps
+from check_bonding.parse import Bond, Slave
+
+HOUR = 3600
+
+
+def bond(counts=(0, 0), active='eth0', hw=('aa:01', 'aa:02'), names=('eth0', 'eth1')):
+    return Bond('bond0', mode='active-backup', active_slave=active, mii_status='up', slaves=[
+        Slave(n, 'up', link_failures=c, perm_hwaddr=h) for n, c, h in zip(names, counts, hw)])
+
+
+class History:
+    """A state dict carried from run to run, like the state file does."""
+
+    def __init__(self):
+        self.state = None
+
+    def run(self, b, now, boot='boot-1', window=HOUR, reset=False):
+        self.state = copy.deepcopy(self.state) if self.state else flaps.new_state(b)
+        return flaps.update(self.state, b, boot, now, window, reset)
+
+
+def texts(report, state=None):
+    return [f.text for f in report.findings if state is None or f.state == state]
+
+
+def test_first_run_establishes_the_baseline():
+    report = History().run(bond(), 1000)
+    assert report.total == 0 and texts(report) == ['first run: baseline established']
+
+
+def test_flap_between_two_runs_is_counted_and_named():
+    h = History()
+    h.run(bond((2, 3)), 1000)
+    report = h.run(bond((4, 3)), 1000 + 300)
+    assert report.total == 2 and report.counts == {'eth0': 2}
+    assert report.describe_failures() == 'eth0 link failed 2 times in the last 1h (last 0 s ago)'
+    assert texts(report, Warn) == ['failover from eth0 and back 0 s ago (1 in the last 1h)']
+
+
+def test_window_expiry_returns_to_ok():
+    h = History()
+    h.run(bond((0, 0)), 1000)
+    h.run(bond((1, 0)), 1300)
+    later = h.run(bond((1, 0)), 1300 + 240)
+    assert later.describe_failures() == 'eth0 link failed 1 time in the last 1h (last 4 min ago)'
+    quiet = h.run(bond((1, 0)), 1300 + HOUR + 1)
+    assert quiet.total == 0 and texts(quiet, Warn) == []
+
+
+def test_failures_within_the_window_add_up():
+    h = History()
+    h.run(bond((0, 0)), 0)
+    h.run(bond((1, 0)), 600)
+    report = h.run(bond((3, 1)), 1200)
+    assert report.counts == {'eth0': 3, 'eth1': 1} and report.total == 4
+
+
+def test_active_slave_change_is_a_failover():
+    h = History()
+    h.run(bond(active='eth0'), 0)
+    report = h.run(bond((1, 0), active='eth1'), 60)
+    assert 'failover eth0 -> eth1 0 s ago (1 in the last 1h)' in texts(report, Warn)
+
+
+def test_counter_going_down_is_a_new_baseline_not_a_failure():
+    h = History()
+    h.run(bond((5, 5)), 0)
+    report = h.run(bond((0, 5)), 60)
+    assert report.total == 0
+    assert texts(report) == ['eth0 link failure count went down (re-enslaved or module '
+                             'reloaded): new baseline']
+    assert h.run(bond((1, 5)), 120).counts == {'eth0': 1}
+
+
+def test_nic_replacement_is_a_new_baseline():
+    h = History()
+    h.run(bond((5, 0)), 0)
+    report = h.run(bond((7, 0), hw=('bb:01', 'aa:02')), 60)
+    assert report.total == 0 and 'eth0 permanent HW address changed' in texts(report)[0]
+
+
+def test_reboot_is_a_new_baseline():
+    h = History()
+    h.run(bond((5, 0)), 0, boot='boot-1')
+    report = h.run(bond((9, 0)), 60, boot='boot-2')
+    assert report.total == 0 and texts(report) == ['reboot since the last run: new baseline']
+
+
+def test_slave_removed_warns_until_the_window_passes_and_re_added_clears():
+    h = History()
+    h.run(bond(), 0)
+    gone = h.run(bond(names=('eth0',)), 60)
+    assert [t.startswith('eth1 left the bond since ') for t in texts(gone, Warn)] == [True]
+    assert texts(h.run(bond(names=('eth0',)), 120), Warn) != []
+    assert texts(h.run(bond(names=('eth0',)), 60 + HOUR + 1), Warn) == []
+    h2 = History()
+    h2.run(bond(), 0)
+    h2.run(bond(names=('eth0',)), 60)
+    back = h2.run(bond(), 120)
+    assert texts(back, Warn) == [] and 'eth1 joined the bond' in texts(back, Ok)
+
+
+def test_reset_accepts_current_counters():
+    h = History()
+    h.run(bond((0, 0)), 0)
+    assert h.run(bond((3, 0)), 60).total == 3
+    report = h.run(bond((3, 0)), 120, reset=True)
+    assert report.total == 0 and texts(report) == [
+        'baseline reset (--reset): current counters accepted']
+
+
+def test_every_run_is_a_sample_and_the_state_stays_valid():
+    h = History()
+    for t in range(5):
+        h.run(bond((t, 0)), t * 60)
+    assert len(h.state['samples']) == 5 and flaps.valid_state(h.state)
+
+
+def test_foreign_or_damaged_states_are_not_valid():
+    assert not flaps.valid_state({'format': 2})
+    assert not flaps.valid_state({'cookie': 1})
+    assert not flaps.valid_state([])
+
+
+def test_span_and_ago_wording():
+    assert [flaps.span(s) for s in (3600, 1800, 86400, 90)] == ['1h', '30m', '1d', '90s']
+    assert [flaps.ago(s) for s in (5, 240, 7200)] == ['5 s ago', '4 min ago', '2.0 h ago']

@@ -1,0 +1,138 @@
+"""Each rule that judges a bond, on small hand-built bonds."""
+from nagiosplugin.state import Critical, Ok, Warn
+
+from check_bonding.judge import Expectation, judge
+from check_bonding.parse import Aggregator, Bond, Slave
+
+
+def ab_bond(active='eth0', primary='eth0', reselect='always', eth0='up', eth1='up', **kw):
+    fields = dict(mode='active-backup', primary=primary, primary_reselect=reselect,
+                  active_slave=active, mii_status='up', miimon=100)
+    fields.update(kw)
+    return Bond('bond0', slaves=[Slave('eth0', eth0, 1000, 'full', 0),
+                                 Slave('eth1', eth1, 1000, 'full', 0)], **fields)
+
+
+def problems(bond, expect=Expectation()):
+    return [(f.state, f.text) for f in judge(bond, expect) if f.state != Ok]
+
+
+def test_healthy_active_backup_has_no_problem():
+    assert problems(ab_bond()) == []
+
+
+def test_bond_mii_down_is_critical():
+    assert (Critical, 'bond MII status down') in problems(ab_bond(mii_status='down'))
+
+
+def test_no_active_slave_with_a_slave_up_is_critical():
+    assert problems(ab_bond(active=None)) == [(Critical, 'no active slave')]
+
+
+def test_single_slave_is_no_redundancy():
+    bond = ab_bond()
+    bond.slaves = bond.slaves[:1]
+    assert problems(bond) == [(Warn, 'single slave eth0, no redundancy')]
+
+
+def test_active_not_the_p_primary_always_warns_even_if_primary_down():
+    bond = ab_bond(active='eth1', eth0='going back')
+    assert problems(bond, Expectation(primaries=('eth0',))) == [
+        (Warn, 'active eth1 is not primary eth0')]
+
+
+def test_p_accepts_any_of_several():
+    assert problems(ab_bond(active='eth1'), Expectation(primaries=('eth0', 'eth1'))) == []
+
+
+def test_kernel_primary_always_warns_when_primary_up_but_not_active():
+    assert problems(ab_bond(active='eth1')) == [(Warn, 'active eth1 is not primary eth0')]
+
+
+def test_kernel_primary_down_is_not_a_primary_problem():
+    assert problems(ab_bond(active='eth1', eth0='down')) == []
+
+
+def test_primary_reselect_failure_is_by_design_and_says_so():
+    findings = judge(ab_bond(active='eth1', reselect='failure'), Expectation())
+    assert [f.state for f in findings] == [Ok]
+    assert 'primary_reselect failure keeps eth1 active' in findings[0].text
+
+
+def test_primary_reselect_better_accepts_a_faster_active_slave():
+    bond = ab_bond(active='eth1', reselect='better')
+    assert problems(bond) == [(Warn, 'active eth1 is not primary eth0')]
+    bond.slaves[1].speed = 10000
+    assert (Warn, 'active eth1 is not primary eth0') not in problems(bond)
+
+
+def test_mode_and_member_set_expectations():
+    bond = ab_bond()
+    expect = Expectation(mode='802.3ad', slaves=frozenset({'eth0', 'eth2'}))
+    assert problems(bond, expect) == [(Warn, 'mode active-backup, expected 802.3ad'),
+                                      (Warn, 'missing slave eth2'),
+                                      (Warn, 'unexpected slave eth1')]
+
+
+def test_no_link_monitoring_and_arp_without_targets():
+    assert problems(ab_bond(miimon=0, arp_interval=0)) == [
+        (Warn, 'no link monitoring (miimon 0, arp_interval 0)')]
+    assert problems(ab_bond(miimon=0, arp_interval=1000)) == [
+        (Warn, 'ARP monitoring every 1000 ms has no arp_ip_target')]
+    assert problems(ab_bond(miimon=0, arp_interval=1000, arp_targets=['10.0.0.1'])) == []
+
+
+def test_speed_mismatch_and_unknown_speed():
+    bond = ab_bond()
+    bond.slaves[1].speed = 100
+    assert problems(bond) == [(Warn, 'speed/duplex differ: eth0 1000/full, eth1 100/full')]
+    bond.slaves[1].speed = 0
+    assert problems(bond) == [(Warn, 'speed unknown on eth1')]
+    bond.slaves[1].mii_status = 'down'  # only slaves up count
+    assert problems(bond) == []
+
+
+def lacp_bond(agg=None, states=(61, 61), agg_ids=(1, 1), actor=(61, 61)):
+    return Bond('bond0', mode='802.3ad', mii_status='up', miimon=100, aggregator=agg, slaves=[
+        Slave(f'eth{i}', 'up', 1000, 'full', 0, aggregator_id=agg_ids[i],
+              actor_port_state=actor[i], partner_port_state=states[i]) for i in (0, 1)])
+
+
+def test_lacp_healthy_with_and_without_the_privileged_aggregator_view():
+    assert problems(lacp_bond(Aggregator(1, 2, 15, 1, '00:23:04:ee:be:01'))) == []
+    assert problems(lacp_bond(None)) == []
+
+
+def test_lacp_slave_outside_the_active_aggregator():
+    assert problems(lacp_bond(Aggregator(1, 1, partner_mac='00:23:04:ee:be:01'),
+                              agg_ids=(1, 2))) == [
+        (Warn, 'eth1 in aggregator 2, not the active aggregator 1')]
+
+
+def test_lacp_mismatch_seen_unprivileged_from_slave_aggregator_ids():
+    assert problems(lacp_bond(None, agg_ids=(1, 2))) == [
+        (Warn, 'slaves in different aggregators: eth0 in 1, eth1 in 2')]
+
+
+def test_lacp_fewer_ports_than_slaves_up():
+    assert problems(lacp_bond(Aggregator(1, 1, partner_mac='00:23:04:ee:be:01'))) == [
+        (Warn, 'active aggregator 1 has 1 ports for 2 slaves up')]
+
+
+def test_lacp_defaulted_partner_means_no_lacpdus():
+    bond = lacp_bond(Aggregator(1, 2, partner_mac='00:00:00:00:00:00'), states=(1, 1),
+                     actor=(0x47, 0x47))
+    assert problems(bond) == [(Warn, 'no LACPDUs received on eth0, eth1 (switch not doing LACP?)')]
+
+
+def test_lacp_partner_not_distributing_and_zero_partner_mac():
+    bond = lacp_bond(Aggregator(1, 2, partner_mac='00:00:00:00:00:00'), states=(61, 0x0d))
+    assert problems(bond) == [
+        (Warn, 'eth1 partner not synchronization/collecting/distributing (state 13)'),
+        (Warn, 'partner MAC 00:00:00:00:00:00 (no LACP partner)')]
+
+
+def test_lacp_no_active_aggregator():
+    bond = lacp_bond(None)
+    bond.no_active_aggregator = True
+    assert problems(bond) == [(Warn, 'no active aggregator')]

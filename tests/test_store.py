@@ -1,0 +1,161 @@
+"""Baseline files: atomic, locked, and careful with what is already there."""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from check_bonding import flaps
+from check_bonding.parse import Bond, Slave
+from check_bonding.store import BaselineStore, default_state_dir, state_path
+from conftest import EXAMPLES
+
+SEED = EXAMPLES / 'seed-failover'
+
+
+def bond(count=0):
+    return Bond('bond0', mode='active-backup', active_slave='eth0', mii_status='up',
+                slaves=[Slave('eth0', 'up', link_failures=count, perm_hwaddr='aa:01')])
+
+
+def store(directory, now=1000.0, reset=False):
+    return BaselineStore(str(directory), '/', 3600, reset, lambda: now)
+
+
+def warnings(report):
+    return [f.text for f in report.findings if f.state.code == 1]
+
+
+def test_state_survives_between_runs_and_counts_a_flap(state_dir):
+    store(state_dir, 1000).update(bond(0), 'boot')
+    report = store(state_dir, 1300).update(bond(2), 'boot')
+    assert report.counts == {'eth0': 2}
+    path = state_path(str(state_dir), '/', 'bond0')
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    assert oct(os.stat(state_dir).st_mode & 0o777) == '0o700'
+    assert flaps.valid_state(json.load(open(path)))
+
+
+def test_one_file_per_root_and_bond(state_dir):
+    assert state_path('/d', '/', 'bond0') == '/d/bond0.json'
+    other = state_path('/d', '/srv/capture', 'bond0')
+    assert other.startswith('/d/bond0@') and other != state_path('/d', '/srv/x', 'bond0')
+
+
+@pytest.mark.parametrize('content, why', [
+    ('{"format": 1, "slaves": {', 'unreadable'),
+    ('', None),
+    ('\x00\xff garbage', 'unreadable'),
+    ('{"cookie": "of another program"}', 'foreign format'),
+    ('[1, 2]', 'unreadable'),
+])
+def test_damaged_or_foreign_file_is_set_aside_with_a_warning(state_dir, content, why):
+    state_dir.mkdir(mode=0o700)
+    path = state_dir / 'bond0.json'
+    path.write_text(content, encoding='latin-1')
+    path.chmod(0o600)
+    report = store(state_dir).update(bond(), 'boot')
+    if why is None:  # an empty file is a first run, nothing to set aside
+        assert warnings(report) == [] and list(state_dir.iterdir()) == [path]
+        return
+    assert warnings(report) == [f'state file {path} {why}: set aside as {path}.bad-1000, '
+                                'new baseline'] or why in warnings(report)[0]
+    assert (state_dir / 'bond0.json.bad-1000').read_text(encoding='latin-1') == content
+    assert flaps.valid_state(json.load(open(path)))
+
+
+def test_symlinked_state_file_is_refused(state_dir, tmp_path):
+    state_dir.mkdir(mode=0o700)
+    target = tmp_path / 'victim'
+    target.write_text('precious')
+    (state_dir / 'bond0.json').symlink_to(target)
+    report = store(state_dir).update(bond(), 'boot')
+    assert any('is a symlink; refusing to use it' in w for w in warnings(report))
+    assert target.read_text() == 'precious'
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to chown')
+def test_state_file_of_another_user_is_refused(state_dir):
+    state_dir.mkdir(mode=0o700)
+    path = state_dir / 'bond0.json'
+    path.write_text('{}')
+    os.chown(path, 65534, 65534)
+    report = store(state_dir).update(bond(), 'boot')
+    assert any('is not a regular file of uid 0' in w for w in warnings(report))
+    assert path.read_text() == '{}'
+
+
+def test_unwritable_state_dir_warns_with_path_and_fix(tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    report = store(blocker / 'sub').update(bond(), 'boot')
+    assert warnings(report) == [f'cannot store baseline in {blocker}/sub: Not a directory '
+                                f'(use --state-dir DIR or --no-state)']
+
+
+def test_unwritable_state_never_hides_a_critical(check, tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    result = check('--root', SEED, '-b', 'bond0', '-c', '2:', '--state-dir', blocker)
+    assert result.code == 2
+    assert 'cannot store baseline in' in result.first_line
+    assert check('--root', SEED, '-b', 'bond1', '--state-dir', blocker).code == 1
+
+
+def test_no_state_writes_nothing(check, state_dir):
+    assert check('--root', SEED, '-b', 'bond1', '--no-state').code == 0
+    assert not state_dir.exists()
+
+
+def test_default_state_dir_prefers_systemd_then_var_lib_then_xdg(tmp_path):
+    assert default_state_dir({'STATE_DIRECTORY': '/run/x:/run/y'}) == '/run/x'
+    chosen = default_state_dir({'XDG_STATE_HOME': str(tmp_path)})
+    assert chosen in ('/var/lib/check_bonding', f'{tmp_path}/check_bonding')
+    assert not chosen.startswith('/tmp/check_bonding')
+
+
+def check_process(state_dir, *extra):
+    return subprocess.Popen([sys.executable, '-m', 'check_bonding', '--root', str(SEED),
+                             '-b', 'bond0', '--state-dir', str(state_dir), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_concurrent_runs_serialise_and_none_loses_its_update(state_dir):
+    runs = [check_process(state_dir) for _ in range(24)]
+    outputs = [p.communicate(timeout=120) for p in runs]
+    assert all(p.returncode == 1 for p in runs), outputs
+    assert not any('Traceback' in out + err for out, err in outputs)
+    state = json.load(open(state_path(str(state_dir), str(SEED), 'bond0')))
+    assert flaps.valid_state(state) and len(state['samples']) == 24
+
+
+WRITER = '''
+import sys
+from check_bonding.parse import Bond, Slave
+from check_bonding.store import BaselineStore
+store = BaselineStore(sys.argv[1], '/', 3600, False, __import__('time').time)
+for count in range(100000):
+    store.update(Bond('bond0', active_slave='eth0', slaves=[
+        Slave('eth0', 'up', link_failures=count, perm_hwaddr='aa')]), 'boot')
+'''
+
+
+def test_sigkill_at_random_points_always_leaves_a_loadable_baseline(state_dir):
+    rng = random.Random(4)
+    path = state_dir / 'bond0.json'
+    for _ in range(15):
+        writers = [subprocess.Popen([sys.executable, '-c', WRITER, str(state_dir)])
+                   for _ in range(2)]
+        time.sleep(0.3 + rng.random() * 0.3)
+        for w in writers:
+            w.send_signal(signal.SIGKILL)
+            w.wait()
+        assert flaps.valid_state(json.load(open(path)))
+    report = store(state_dir, time.time()).update(bond(10 ** 6), 'boot')
+    assert report.total > 0
+    assert not [w for w in warnings(report) if 'state' in w or 'baseline' in w]
+    assert [p.name for p in state_dir.iterdir()] == ['bond0.json']
