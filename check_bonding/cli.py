@@ -93,6 +93,9 @@ def parser() -> Parser:
                        help='accept the current counters as the new baseline')
     state.add_argument('--no-state', action='store_true',
                        help='store nothing; disables flap detection')
+    p.add_argument('--capture', metavar='DIR',
+                   help='do not check: copy the bonding files of the bonds selected into '
+                        'DIR, laid out for --root DIR (for bug reports and test fixtures)')
     p.add_argument('-t', '--timeout', type=positive_int, default=10, metavar='SECONDS',
                    help='UNKNOWN after SECONDS (default 10)')
     p.add_argument('-v', '--verbose', action='count', default=0,
@@ -158,5 +161,25 @@ def per_bond(values, option, bonds):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.capture:
+        capture(args)
     from .plugin import run
     run(args)
+
+
+def capture(args):
+    """--capture: exit 0 when the tree is written, 3 when it cannot be."""
+    from .capture import capture as copy_tree
+    from .system import System
+    system = System(args.root)
+    bonds = [b for b in args.bond or system.bond_names() if b not in args.exclude]
+    try:
+        skipped = copy_tree(system, bonds, args.capture)
+    except OSError as err:
+        print(f'check_bonding: cannot capture into {err.filename or args.capture}: {err.strerror}')
+        sys.exit(UNKNOWN)
+    print(f'captured {", ".join(bonds) or "no bonds"} into {args.capture}'
+          f' ({len(skipped)} unreadable files skipped)')
+    for line in skipped:
+        print(f'  skipped {line}')
+    sys.exit(0)

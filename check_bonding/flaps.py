@@ -9,11 +9,11 @@ State format 1:
   {"format": 1, "bond": "bond0", "boot_id": "...", "time": 1700000000.0,
    "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "..."}},
    "events": [[time, kind, slave, detail], ...],   # kinds below, pruned by age
-   "samples": [[time, active, {"eth0": 2, ...}], ...]}  # one per run, capped
+   "samples": [[time, active, {"eth0": 2, ...}], ...]}  # one per run in the window
 """
+from __future__ import annotations
+
 import time
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional
 
 from nagiosplugin.state import Ok, Warn
 
@@ -21,19 +21,20 @@ from .judge import Finding
 from .parse import Bond
 
 FORMAT = 1
-MAX_SAMPLES = 1000
+MAX_SAMPLES = 100  # runs kept within the window; events carry the counts
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
 FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
 
 
-@dataclass
 class Report:
     """What the history says about one bond at this run."""
-    now: float = 0.0
-    window: int = 3600
-    failures: Dict[str, List[float]] = field(default_factory=dict)  # slave: event times
-    counts: Dict[str, int] = field(default_factory=dict)            # slave: failures in window
-    findings: List[Finding] = field(default_factory=list)
+
+    def __init__(self, now: float, window: int, findings: list[Finding] = ()):
+        self.now = now
+        self.window = window
+        self.failures: dict[str, list[float]] = {}  # slave: times failures were seen
+        self.counts: dict[str, int] = {}            # slave: failures in the window
+        self.findings = list(findings)
 
     @property
     def total(self) -> int:
@@ -63,7 +64,7 @@ def new_state(bond: Bond) -> dict:
             'active': None, 'slaves': {}, 'events': [], 'samples': []}
 
 
-def update(state: dict, bond: Bond, boot_id: Optional[str], now: float,
+def update(state: dict, bond: Bond, boot_id: str | None, now: float,
            window: int, reset: bool = False) -> Report:
     """Record this run in `state` (changed in place) and report the window."""
     report = Report(now, window)
@@ -82,8 +83,8 @@ def update(state: dict, bond: Bond, boot_id: Optional[str], now: float,
         s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
         for s in bond.slaves if s.link_failures is not None})
     state['events'] = [e for e in state['events'] if e[0] > now - max(window, KEEP_EVENTS)]
-    state['samples'] = (state['samples'] + [[now, bond.active_slave, {
-        s.name: s.link_failures for s in bond.slaves}]])[-MAX_SAMPLES:]
+    state['samples'] = [x for x in state['samples'] if x[0] > now - window][-MAX_SAMPLES + 1:] + [
+        [now, bond.active_slave, {s.name: s.link_failures for s in bond.slaves}]]
     _summarise(state['events'], now, window, report)
     return report
 

@@ -4,30 +4,27 @@ Pure functions of a parsed Bond and the admin's expectations, returning
 Findings (a state and a short text). Counting slaves up against the -w/-c
 ranges is not here: that is a nagiosplugin ScalarContext (see plugin.py).
 """
-from dataclasses import dataclass
-from typing import FrozenSet, List, NamedTuple, Optional, Tuple
+from __future__ import annotations
 
-from nagiosplugin.state import Critical, Ok, ServiceState, Warn
+from collections import namedtuple
+
+from nagiosplugin.state import Critical, Ok, Warn
 
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
 
 PARTNER_READY = ('synchronization', 'collecting', 'distributing')
 
 
-class Finding(NamedTuple):
-    state: ServiceState
-    text: str
+Finding = namedtuple('Finding', 'state text')  # a nagiosplugin state and a short text
 
 
-@dataclass(frozen=True)
-class Expectation:
-    """What -p, -m and --slaves say one bond should look like."""
-    primaries: Tuple[str, ...] = ()
-    mode: Optional[str] = None
-    slaves: Optional[FrozenSet[str]] = None
+class Expectation(namedtuple('Expectation', 'primaries mode slaves',
+                             defaults=((), None, None))):
+    """What -p (names), -m (mode) and --slaves (a frozenset) say one bond should be."""
+    __slots__ = ()
 
 
-def judge(bond: Bond, expect: Expectation) -> List[Finding]:
+def judge(bond: Bond, expect: Expectation) -> list[Finding]:
     findings = []
     if bond.mii_status != 'up':
         findings.append(Finding(Critical, f'bond MII status {bond.mii_status}'))
@@ -46,7 +43,7 @@ def judge(bond: Bond, expect: Expectation) -> List[Finding]:
     return findings
 
 
-def _members(bond: Bond, expect: Expectation) -> List[Finding]:
+def _members(bond: Bond, expect: Expectation) -> list[Finding]:
     if expect.slaves is None:
         return []
     have = {s.name for s in bond.slaves}
@@ -58,12 +55,12 @@ def _members(bond: Bond, expect: Expectation) -> List[Finding]:
     return findings
 
 
-def acceptable_primaries(bond: Bond, expect: Expectation) -> Tuple[str, ...]:
+def acceptable_primaries(bond: Bond, expect: Expectation) -> tuple:
     """-p if given, else the kernel's own primary, else nothing."""
     return expect.primaries or ((bond.primary,) if bond.primary else ())
 
 
-def _active_slave(bond: Bond, expect: Expectation) -> List[Finding]:
+def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
     """Is the active slave one it should be? Honours primary_reselect."""
     if bond.mode not in ACTIVE_SLAVE_MODES:
         return []
@@ -89,7 +86,7 @@ def _active_slave(bond: Bond, expect: Expectation) -> List[Finding]:
     return [Finding(Warn, text)]
 
 
-def _link_monitoring(bond: Bond) -> List[Finding]:
+def _link_monitoring(bond: Bond) -> list[Finding]:
     if bond.miimon == 0 and not bond.arp_interval:
         return [Finding(Warn, 'no link monitoring (miimon 0, arp_interval 0)')]
     if bond.arp_interval and not bond.arp_targets:
@@ -97,7 +94,7 @@ def _link_monitoring(bond: Bond) -> List[Finding]:
     return []
 
 
-def _speeds(bond: Bond) -> List[Finding]:
+def _speeds(bond: Bond) -> list[Finding]:
     up = bond.slaves_up
     unknown = [s.name for s in up if s.speed == 0]
     if unknown:
@@ -109,7 +106,7 @@ def _speeds(bond: Bond) -> List[Finding]:
     return []
 
 
-def _lacp(bond: Bond) -> List[Finding]:
+def _lacp(bond: Bond) -> list[Finding]:
     """802.3ad: one aggregator with every up slave, and a partner speaking LACP.
 
     Unprivileged readers may not see the bond's active aggregator: then up

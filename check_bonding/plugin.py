@@ -1,10 +1,12 @@
 """The check in nagiosplugin's shape: a Resource per bond yields Metrics,
 Contexts judge them, a Summary words the result.
 """
+from __future__ import annotations
+
 import logging
 import signal
 import time
-from typing import Callable, Dict, List, Optional
+from collections.abc import Callable
 
 import nagiosplugin
 from nagiosplugin.state import Critical, Ok, Warn, worst
@@ -34,7 +36,7 @@ class BondResource(nagiosplugin.Resource):
         self.system = system
         self.bond_name = bond_name
         self.store = store  # a store.BaselineStore, or None with --no-state
-        self.bond: Optional[Bond] = None
+        self.bond: Bond | None = None
         self.report = None  # the flaps.Report of this run
 
     @property
@@ -169,7 +171,7 @@ class BondSummary(nagiosplugin.Summary):
         return '; '.join(self.describe(b) for b in bonds)
 
     def problem(self, results):
-        groups: Dict[Optional[str], List[str]] = {}
+        groups: dict = {}
         for result in results:
             if result.state != Ok and str(result):
                 bond = result.resource.name if result.resource else None
@@ -185,7 +187,7 @@ class BondSummary(nagiosplugin.Summary):
                 lines += self.bond_lines(result, state)
         return lines
 
-    def bond_lines(self, result, state) -> List[str]:
+    def bond_lines(self, result, state) -> list[str]:
         bond = result.metric.value
         if bond is None:
             return [f'{result.metric.name}: {state} - no such bond']
@@ -201,7 +203,7 @@ class BondSummary(nagiosplugin.Summary):
         return lines
 
 
-def slave_facts(slave) -> List[str]:
+def slave_facts(slave) -> list[str]:
     facts = [f'MII {slave.mii_status}']
     if slave.speed is not None:
         facts.append(f'{slave.speed or "unknown"} Mbps {slave.duplex or ""}'.rstrip())
@@ -245,7 +247,7 @@ def expectations(args) -> Callable[[str], Expectation]:
     return expectation
 
 
-def resources(args, system: System, clock) -> List[nagiosplugin.Resource]:
+def resources(args, system: System, clock) -> list:
     names = [n for n in dict.fromkeys(args.bond or system.bond_names())
              if n not in args.exclude]
     if not names:

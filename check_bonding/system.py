@@ -5,9 +5,10 @@ hides from unprivileged readers (the NRPE and Icinga agent case: 802.3ad
 aggregator details need CAP_NET_ADMIN in /proc since kernel 4.x) and what
 old drivers do not print (speed, duplex, primary_reselect).
 """
+from __future__ import annotations
+
 import logging
 import os
-from typing import Dict, List, Optional
 
 from .ifname import valid_ifname
 from .parse import (Aggregator, Bond, first_word, mode_name, parse_proc,
@@ -18,6 +19,19 @@ _log = logging.getLogger('nagiosplugin')
 PROC_LIMIT = 256 * 1024   # a 802.3ad bond with 100 slaves prints ~70 KiB
 SYSFS_LIMIT = 4096        # one sysfs attribute is at most a page
 MAX_BONDS = 1024
+
+
+# field -> (sysfs file, converter), read only where /proc left the field empty
+BOND_ATTRS_NO_PRIMARY = {'mode': ('mode', lambda text: mode_name(first_word(text)))}
+BOND_ATTRS = dict(BOND_ATTRS_NO_PRIMARY, primary_reselect=('primary_reselect', first_word))
+SLAVE_ATTRS = {'speed': ('speed', speed_of), 'duplex': ('duplex', to_name)}
+SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
+    'aggregator_id': ('bonding_slave/ad_aggregator_id', to_int),
+    'actor_port_state': ('bonding_slave/ad_actor_oper_port_state', to_int),
+    'partner_port_state': ('bonding_slave/ad_partner_oper_port_state', to_int),
+}
+AGGREGATOR_ATTRS = {'id': ('ad_aggregator', to_int), 'ports': ('ad_num_ports', to_int),
+                    'partner_mac': ('ad_partner_mac', to_name)}
 
 
 class System:
@@ -46,9 +60,9 @@ class System:
         finally:
             os.close(fd)
         _log.debug('read %s (%d bytes)', path, len(data))
-        return data.decode('ascii', 'replace')
+        return data.decode('utf-8', 'replace')  # the kernel writes ASCII; utf-8 is preloaded
 
-    def read_optional(self, relpath: str) -> Optional[str]:
+    def read_optional(self, relpath: str) -> str | None:
         """Text of a file, or None where it is absent or unreadable.
 
         Reading carrier or speed of a down interface fails with EINVAL:
@@ -60,7 +74,7 @@ class System:
             _log.debug('cannot read %s: %s', self.path(relpath), err.strerror)
             return None
 
-    def bond_names(self) -> List[str]:
+    def bond_names(self) -> list[str]:
         """Bonds known to the driver: bonding_masters, else /proc/net/bonding."""
         text = self.read_optional('sys/class/net/bonding_masters')
         if text is not None:
@@ -72,54 +86,42 @@ class System:
                 names = []
         return [n for n in names if valid_ifname(n)][:MAX_BONDS]
 
-    def read_bond(self, name: str) -> Optional[Bond]:
+    def read_bond(self, name: str) -> Bond | None:
         """The bond `name`, or None if it does not exist; raises OSError."""
         try:
             text = self.read('proc/net/bonding/' + name, PROC_LIMIT)
         except FileNotFoundError:
             return None
         bond = parse_proc(name, text)
-        bond.slaves = [s for s in bond.slaves if valid_ifname(s.name)]
-        self._fill_from_sysfs(bond)
+        return self._fill_from_sysfs(bond._replace(
+            slaves=tuple(s for s in bond.slaves if valid_ifname(s.name))))
+
+    def _missing(self, record, directory: str, attrs: dict):
+        """`record` with its None fields among `attrs` read from `directory`."""
+        found = {field: convert(self.read_optional(f'{directory}/{filename}'))
+                 for field, (filename, convert) in attrs.items()
+                 if getattr(record, field) is None}
+        return record._replace(**found) if found else record
+
+    def _fill_from_sysfs(self, bond: Bond) -> Bond:
+        """Complete what this reader's /proc view lacks, and only that: a
+        modern driver read as root costs no sysfs read at all."""
+        bonding = f'sys/class/net/{bond.name}/bonding'
+        bond = self._missing(bond, bonding, BOND_ATTRS if bond.primary else BOND_ATTRS_NO_PRIMARY)
+        slave_attrs = dict(SLAVE_ATTRS, **SLAVE_LACP_ATTRS) if bond.mode == '802.3ad' \
+            else SLAVE_ATTRS
+        bond = bond._replace(slaves=tuple(
+            self._missing(s, f'sys/class/net/{s.name}', slave_attrs) for s in bond.slaves))
+        if bond.mode == '802.3ad' and bond.aggregator is None and not bond.no_active_aggregator:
+            aggregator = self._missing(Aggregator(), bonding, AGGREGATOR_ATTRS)
+            if aggregator.id is not None:
+                bond = bond._replace(aggregator=aggregator)
         return bond
 
-    def _bonding_attr(self, bond: Bond, attr: str) -> Optional[str]:
-        return self.read_optional(f'sys/class/net/{bond.name}/bonding/{attr}')
-
-    def _fill_from_sysfs(self, bond: Bond) -> None:
-        """Complete what this reader's /proc view lacks, and only that."""
-        if bond.mode is None:
-            bond.mode = mode_name(first_word(self._bonding_attr(bond, 'mode')))
-        if bond.primary is not None and bond.primary_reselect is None:
-            bond.primary_reselect = first_word(self._bonding_attr(bond, 'primary_reselect'))
-        for slave in bond.slaves:
-            if slave.speed is None:
-                slave.speed = speed_of(self.read_optional(f'sys/class/net/{slave.name}/speed'))
-                slave.duplex = to_name(self.read_optional(f'sys/class/net/{slave.name}/duplex'))
-        if bond.mode == '802.3ad':
-            self._fill_lacp(bond)
-
-    def _fill_lacp(self, bond: Bond) -> None:
-        if bond.aggregator is None and not bond.no_active_aggregator:
-            agg_id = to_int(self._bonding_attr(bond, 'ad_aggregator'))
-            if agg_id is not None:
-                bond.aggregator = Aggregator(
-                    id=agg_id,
-                    ports=to_int(self._bonding_attr(bond, 'ad_num_ports')),
-                    partner_mac=self._bonding_attr(bond, 'ad_partner_mac'))
-        for slave in bond.slaves:
-            base = f'sys/class/net/{slave.name}/bonding_slave/'
-            if slave.aggregator_id is None:
-                slave.aggregator_id = to_int(self.read_optional(base + 'ad_aggregator_id'))
-            if slave.actor_port_state is None:
-                slave.actor_port_state = to_int(self.read_optional(base + 'ad_actor_oper_port_state'))
-            if slave.partner_port_state is None:
-                slave.partner_port_state = to_int(self.read_optional(base + 'ad_partner_oper_port_state'))
-
-    def boot_id(self) -> Optional[str]:
+    def boot_id(self) -> str | None:
         return self.read_optional('proc/sys/kernel/random/boot_id')
 
-    def counters(self) -> Dict[str, object]:
+    def counters(self) -> dict:
         """psutil's per-interface counters (errin, errout, ...), read once a run."""
         if self._counters is None:
             import psutil

@@ -68,7 +68,7 @@ def test_kernel_release_version_fail_over_mac_arp_targets_going_back():
     bond = sample('v6.1-active-backup-arp.txt')
     assert bond.driver == '6.1.0-27-amd64'
     assert (bond.mode, bond.fail_over_mac) == ('active-backup', 'active')
-    assert (bond.arp_interval, bond.arp_targets) == (1000, ['10.0.0.1', '10.0.0.254'])
+    assert (bond.arp_interval, bond.arp_targets) == (1000, ('10.0.0.1', '10.0.0.254'))
     assert bond.slave('eno2').mii_status == 'going back'
 
 
