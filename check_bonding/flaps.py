@@ -132,7 +132,8 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
             if when == now:
                 report.findings.append(Finding(Ok, f'{slave} joined the bond'))
     for slave, when in left.items():
-        report.findings.append(Finding(Warn, f'{slave} left the bond since {clock_time(when, now)}'))
+        since = clock_time(when, now)
+        report.findings.append(Finding(Warn, f'{slave} left the bond since {since}'))
     failovers = [e for e in recent if e[1] == FAILOVER]
     if failovers:
         when, _, was, to = failovers[-1]

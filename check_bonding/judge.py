@@ -47,11 +47,12 @@ def _members(bond: Bond, expect: Expectation) -> list[Finding]:
     if expect.slaves is None:
         return []
     have = {s.name for s in bond.slaves}
+    missing, unexpected = sorted(expect.slaves - have), sorted(have - expect.slaves)
     findings = []
-    if expect.slaves - have:
-        findings.append(Finding(Warn, 'missing slave ' + ', '.join(sorted(expect.slaves - have))))
-    if have - expect.slaves:
-        findings.append(Finding(Warn, 'unexpected slave ' + ', '.join(sorted(have - expect.slaves))))
+    if missing:
+        findings.append(Finding(Warn, 'missing slave ' + ', '.join(missing)))
+    if unexpected:
+        findings.append(Finding(Warn, 'unexpected slave ' + ', '.join(unexpected)))
     return findings
 
 

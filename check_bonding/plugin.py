@@ -48,7 +48,8 @@ class BondResource(nagiosplugin.Resource):
             bond = self.system.read_bond(self.bond_name)
         except OSError as err:
             raise nagiosplugin.CheckError(
-                f'{self.bond_name}: cannot read {err.filename or "bond"}: {err.strerror}')
+                f'{self.bond_name}: cannot read {err.filename or "bond"}: {err.strerror}'
+            ) from None
         self.bond = bond
         if bond is None:
             yield nagiosplugin.Metric(self.bond_name, None, context='bond')

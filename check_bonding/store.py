@@ -70,7 +70,7 @@ class StateFile(nagiosplugin.Cookie):
     def _create_fobj(self):
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        except OSError as err:
+        except OSError:
             if os.path.islink(self.path):
                 raise StateError(f'{self.path} is a symlink; refusing to use it') from None
             raise

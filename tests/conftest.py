@@ -1,6 +1,5 @@
 """Shared helpers: run the whole check in-process, as Nagios would see it."""
 import io
-import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import NamedTuple

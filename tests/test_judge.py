@@ -19,7 +19,10 @@ def with_slave(bond, index, **fields):
     return bond._replace(slaves=tuple(slaves))
 
 
-def problems(bond, expect=Expectation()):
+NOTHING_EXPECTED = Expectation()
+
+
+def problems(bond, expect=NOTHING_EXPECTED):
     return [(f.state, f.text) for f in judge(bond, expect) if f.state != Ok]
 
 

@@ -8,7 +8,8 @@ from conftest import EXAMPLES
 
 SEED = EXAMPLES / 'seed-failover'
 NET_DEV = '''Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs \
+drop fifo colls carrier compressed
   eth0: 1000 10 7 0 0 0 0 0 2000 20 3 0 0 0 0 0
   eth1: 1000 10 0 0 0 0 0 0 2000 20 0 0 0 0 0 0
 '''
