@@ -28,6 +28,9 @@ def judge(bond: Bond, expect: Expectation) -> list[Finding]:
     findings = []
     if bond.mii_status != 'up':
         findings.append(Finding(Critical, f'bond MII status {bond.mii_status}'))
+    elif bond.operstate == 'down' and bond.slaves:
+        findings.append(Finding(Critical, 'interface down (operstate down, '
+                                          'administratively down?)'))
     if expect.mode and bond.mode != expect.mode:
         findings.append(Finding(Warn, f'mode {bond.mode}, expected {expect.mode}'))
     findings += _members(bond, expect)
@@ -118,6 +121,18 @@ def _lacp(bond: Bond) -> list[Finding]:
         return []
     if bond.no_active_aggregator:
         return [Finding(Warn, 'no active aggregator')]
+    defaulted = [s.name for s in up if 'defaulted' in
+                 port_state_flags(s.actor_port_state) + port_state_flags(s.partner_port_state)]
+    if defaulted:
+        finding = Finding(Warn, 'no LACPDUs received on ' + ', '.join(defaulted)
+                          + ' (switch not doing LACP?)')
+        if len(defaulted) == len(up):
+            return [finding]  # aggregators and partner state only follow from it
+        return [finding] + _aggregation(bond, up)
+    return _aggregation(bond, up) + _partner(bond, up)
+
+
+def _aggregation(bond: Bond, up: list) -> list[Finding]:
     findings = []
     agg = bond.aggregator
     if agg is not None and agg.id is not None:
@@ -132,18 +147,21 @@ def _lacp(bond: Bond) -> list[Finding]:
     elif len({s.aggregator_id for s in up}) > 1:
         findings.append(Finding(Warn, 'slaves in different aggregators: ' + ', '.join(
             f'{s.name} in {s.aggregator_id or "N/A"}' for s in up)))
-    defaulted = [s.name for s in up if 'defaulted' in
-                 port_state_flags(s.actor_port_state) + port_state_flags(s.partner_port_state)]
-    if defaulted:
-        findings.append(Finding(Warn, 'no LACPDUs received on ' + ', '.join(defaulted)
-                                + ' (switch not doing LACP?)'))
-        return findings
+    return findings
+
+
+def _partner(bond: Bond, up: list) -> list[Finding]:
+    findings = []
+    agg = bond.aggregator
     unready = [s for s in up if s.partner_port_state is not None and not set(
         PARTNER_READY) <= set(port_state_flags(s.partner_port_state))]
     if unready:
         findings.append(Finding(Warn, ', '.join(
             f'{s.name} partner not {"/".join(PARTNER_READY)} (state {s.partner_port_state})'
             for s in unready)))
-    if agg is not None and agg.partner_mac and not agg.partner_mac.strip('0:'):
+    if agg is None or agg.partner_mac is None:
+        findings.append(Finding(Ok, 'partner MAC check skipped: the kernel shows it only '
+                                    'to CAP_NET_ADMIN (root)'))
+    elif not agg.partner_mac.strip('0:'):
         findings.append(Finding(Warn, f'partner MAC {agg.partner_mac} (no LACP partner)'))
     return findings

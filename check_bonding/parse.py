@@ -54,10 +54,12 @@ class Slave(namedtuple('Slave', 'name mii_status speed duplex link_failures perm
 class Bond(namedtuple('Bond', 'name driver mode fail_over_mac xmit_hash_policy primary '
                               'primary_reselect active_slave mii_status miimon updelay '
                               'downdelay arp_interval arp_targets lacp_rate ad_select '
-                              'min_links system_mac aggregator no_active_aggregator slaves',
+                              'min_links system_mac aggregator no_active_aggregator slaves '
+                              'operstate',
                       defaults=(None,) * 7 + ('unknown',) + (None,) * 4 + ((),) +
-                      (None,) * 5 + (False, ()))):
-    """One bond as the driver shows it; slaves and arp_targets are tuples."""
+                      (None,) * 5 + (False, (), None))):
+    """One bond as the driver shows it; slaves and arp_targets are tuples.
+    operstate comes from sysfs: /proc says nothing of a bond set down."""
     __slots__ = ()
 
     def slave(self, name: str | None) -> Slave | None:

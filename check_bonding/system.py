@@ -94,7 +94,8 @@ class System:
             return None
         bond = parse_proc(name, text)
         return self._fill_from_sysfs(bond._replace(
-            slaves=tuple(s for s in bond.slaves if valid_ifname(s.name))))
+            slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)),
+            operstate=self.read_optional(f'sys/class/net/{name}/operstate')))
 
     def _missing(self, record, directory: str, attrs: dict):
         """`record` with its None fields among `attrs` read from `directory`."""

@@ -143,3 +143,9 @@ def test_lacp_partner_not_distributing_and_zero_partner_mac():
 def test_lacp_no_active_aggregator():
     bond = lacp_bond(None)._replace(no_active_aggregator=True)
     assert problems(bond) == [(Warn, 'no active aggregator')]
+
+
+def test_bond_set_down_is_critical_though_proc_says_up():
+    assert problems(ab_bond(operstate='down')) == [
+        (Critical, 'interface down (operstate down, administratively down?)')]
+    assert problems(ab_bond(operstate='up')) == []

@@ -1,0 +1,383 @@
+"""Bonding states built inside a UML guest (see uml.py), and the capture run.
+
+Every scenario is a short shell fragment run after PRELUDE's ``reset`` (all
+bonds, veths, bridges and network namespaces removed), so many scenarios
+share one boot. Cables are veth pairs: ``ethN`` (our side, named like a
+real NIC) <-> ``peerN`` (the "switch" side); pulling a cable is taking
+``peerN`` down. A LACP partner or an ARP target lives in a network namespace
+on the peer side. MAC addresses are fixed so captures are reproducible:
+ethN = 52:54:00:00:00:0N, peerN = 52:54:00:00:01:0N.
+
+Capture all scenarios into /work/captures/<name>/ (a root-like tree)::
+
+    python3 tests/kernel/scenarios.py [--dest DIR] [--jobs 2] [NAME ...]
+
+From tests::
+
+    plugin = "/work/main/.venv/bin/check_bonding -b bond0"
+    results = scenarios.run(["ab-healthy"], commands=[plugin], workdir=tmp_path)
+    results["ab-healthy"].commands  # [uml.CommandResult, ...] root and nobody
+    results["ab-healthy"].dir       # its capture tree
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    from . import uml
+except ImportError:  # run as a script, or tests/kernel is on sys.path
+    import uml
+
+
+# Shell helpers for the guest; uml.boot() provides $MODULES and run_as.
+PRELUDE = r"""
+load() { for m; do insmod "$MODULES/kernel/$m.ko" $ARGS || return; done; }
+load lib/crc-ccitt net/ipv6/ipv6 net/llc/llc net/802/stp
+# reset: back to no bonds, veths, bridges or netns (unloading a link
+# driver deletes all its devices). bonding would create bond0 by itself
+# unless max_bonds=0.
+reset() {
+    ip -all netns delete
+    rmmod bonding bridge veth 2>/dev/null
+    load net/bridge/bridge drivers/net/veth
+    ARGS=max_bonds=0 load drivers/net/bonding/bonding
+}
+# veth N [NS]: cable ethN <-> peerN. ethN stays down (only a down device can
+# be enslaved). peerN is brought up, or moved into netns NS for partner or
+# switch to take.
+veth() {
+    ip link add eth$1 address 52:54:00:00:00:0$1 type veth \
+        peer name peer$1 address 52:54:00:00:01:0$1
+    eval "NS$1=$2"
+    if [ -z "$2" ]; then ip link set peer$1 up; return; fi
+    [ -e "/run/netns/$2" ] || ip netns add "$2"
+    ip link set peer$1 netns "$2"
+}
+# pull N / plug N: unplug / replug ethN's cable at the far end
+peer() { eval "ns=\$NS$1"; ip ${ns:+-n "$ns"} link set peer$1 "$2"; }
+pull() { peer "$1" down; }
+plug() { peer "$1" up; }
+# bond NAME "N ..." OPTION...: create bond NAME over ethN... and bring it up
+bond() {
+    name=$1 slaves=$2; shift 2
+    ip link add "$name" type bond "$@" || return
+    for n in $slaves; do ip link set eth$n master "$name" || return; done
+    ip link set "$name" up
+}
+# partner NS N...: the switch side of a LACP port channel: bond po1 in NS
+partner() {
+    ns=$1; shift
+    ip -n "$ns" link add po1 type bond mode 802.3ad miimon 100 lacp_rate fast
+    for n; do ip -n "$ns" link set peer$n master po1; done
+    ip -n "$ns" link set po1 up
+}
+# switch NS ADDR N...: a bridge br0 in NS over peerN..., answering ARP on ADDR
+switch() {
+    ns=$1 addr=$2; shift 2
+    ip -n "$ns" link add br0 type bridge forward_delay 0
+    for n; do ip -n "$ns" link set peer$n master br0 up; done
+    ip -n "$ns" addr add "$addr" dev br0
+    ip -n "$ns" link set br0 up
+}
+# wait_for CONDITION [TENTHS]: poll a shell condition, 10 s by default
+wait_for() {
+    i=0
+    until eval "$1"; do
+        i=$((i + 1))
+        [ $i -lt "${2:-100}" ] || { echo "wait_for timed out: $1" >&2; return 1; }
+        sleep 0.1
+    done
+}
+# count PATTERN BOND: lines of /proc/net/bonding/BOND matching PATTERN
+count() { grep -c "$1" "/proc/net/bonding/$2"; }
+"""
+
+# Building blocks. miimon 100 everywhere unless stated; a scenario waits
+# at least a few miimon periods after its last change.
+AB = "mode active-backup miimon 100"
+LACP = "mode 802.3ad miimon 100 lacp_rate fast"
+TWO = "veth 0; veth 1"
+AB_PRIMARY = f"{TWO}; bond bond0 '0 1' {AB} primary eth0"
+FAILOVER = "pull 0; sleep 0.5"
+
+
+# 802.3ad bond BOND over eth<a>, eth<b>; the far ends differ. Each waits
+# until its state has converged (port state 63 = in sync, collecting and
+# distributing; the mux waits 2 s before attaching a port).
+def lacp_partner(bond="bond0", a=0, b=1, ns="sw"):
+    """Both cables into one LACP partner: one aggregator with 2 ports."""
+    return f"""veth {a} {ns}; veth {b} {ns}; partner {ns} {a} {b}
+bond {bond} '{a} {b}' {LACP}
+wait_for '[ "$(count "port state: 63" {bond})" = 4 ]' 150"""
+
+
+def lacp_no_partner(bond="bond0", a=0, b=1):
+    """Cables up, nothing speaks LACP: the ports are 'expired' (128) for 3 s,
+    then 'defaulted' (64) with partner state 0."""
+    expired = f'grep -q "port state: 1[0-9][0-9]" /proc/net/bonding/{bond}'
+    return f"""veth {a}; veth {b}; bond {bond} '{a} {b}' {LACP}
+wait_for '{expired}' 150; wait_for '! {expired}' 150"""
+
+
+def lacp_two_partners(bond="bond0", a=0, b=1):
+    """One cable each into two partners (netns swa, swb): two aggregators."""
+    return f"""veth {a} swa; veth {b} swb; partner swa {a}; partner swb {b}
+bond {bond} '{a} {b}' {LACP}
+wait_for 'grep -q 52:54:00:00:01:0{a} /proc/net/bonding/{bond} &&
+          grep -q 52:54:00:00:01:0{b} /proc/net/bonding/{bond} &&
+          [ "$(count "port state: 63" {bond})" = 2 ]' 150"""
+
+
+ARP_TARGET = "192.0.2.1"
+ARP = f"""veth 0 sw; veth 1 sw; switch sw {ARP_TARGET}/24 0 1
+bond bond0 '0 1' mode active-backup arp_interval 100 arp_ip_target {ARP_TARGET} primary eth0
+ip addr add 192.0.2.10/24 dev bond0
+wait_for '[ "$(count "MII Status: up" bond0)" = 3 ]'; sleep 1"""
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    script: str
+    cost: float = 3  # rough guest seconds, to balance parallel boots
+
+
+SCENARIOS = {s.name: s for s in [
+    Scenario("ab-healthy", "active-backup, miimon 100, primary eth0, both links up",
+             AB_PRIMARY + "; sleep 0.3"),
+    Scenario("ab-failover", "active-backup with primary eth0: eth0's cable pulled, eth1 active",
+             f"{AB_PRIMARY}; {FAILOVER}"),
+    Scenario("ab-going-back",
+             "active-backup, primary eth0, updelay 5000: eth0 pulled then replugged "
+             "0.5 s ago, so eth0 is in its updelay ('going back') and eth1 still active",
+             # updelay set after enslaving: set before, a new backup slave
+             # would also spend 5 s "going back"
+             f"{AB_PRIMARY}; ip link set bond0 type bond updelay 5000\n"
+             f"{FAILOVER}; plug 0; sleep 0.5"),
+    Scenario("ab-reselected",
+             "active-backup, primary eth0: eth0 pulled and replugged, eth0 active "
+             "again (link failure count 1)",
+             f"{AB_PRIMARY}; {FAILOVER}; plug 0; sleep 0.5"),
+    Scenario("ab-flap",
+             "active-backup, primary eth0: the check runs (baseline, as root and as "
+             "nobody), then eth0 is pulled and replugged and eth0 is active again: "
+             "only the link failure count against the baseline shows the flap",
+             f"{AB_PRIMARY}; sleep 0.3\n"
+             "run_as root '$CHECK_BONDING -b bond0' >/dev/null\n"
+             "run_as nobody '$CHECK_BONDING -b bond0' >/dev/null\n"
+             f"{FAILOVER}; plug 0; sleep 0.5"),
+    Scenario("ab-all-down", "active-backup, primary eth0: both cables pulled",
+             f"{AB_PRIMARY}; pull 0; pull 1; sleep 0.5"),
+    Scenario("ab-primary-reselect-failure",
+             "active-backup, primary eth0, primary_reselect failure: eth0 pulled and "
+             "replugged, eth1 stays active and the primary stays backup",
+             f"{TWO}; bond bond0 '0 1' {AB} primary eth0 primary_reselect failure\n"
+             f"{FAILOVER}; plug 0; sleep 0.5"),
+    Scenario("ab-slave-admin-down",
+             "active-backup, primary eth0: backup eth1 set administratively down "
+             "(ip link set eth1 down)",
+             f"{AB_PRIMARY}; ip link set eth1 down; sleep 0.5"),
+    Scenario("ab-no-primary", "active-backup, miimon 100, no primary, both links up",
+             f"{TWO}; bond bond0 '0 1' {AB}; sleep 0.3"),
+    Scenario("ab-miimon0", "active-backup with no link monitoring (miimon 0, arp_interval 0)",
+             f"{TWO}; bond bond0 '0 1' mode active-backup miimon 0 arp_interval 0; sleep 0.3"),
+    Scenario("ab-single-slave", "active-backup, miimon 100, a single slave eth0",
+             f"veth 0; bond bond0 '0' {AB}; sleep 0.3"),
+    Scenario("ab-bond-down", "active-backup, primary eth0, bond administratively down",
+             f"{AB_PRIMARY}; ip link set bond0 down; sleep 0.3"),
+    Scenario("lacp-healthy",
+             "802.3ad lacp_rate fast with a real LACP partner (bond po1 in netns sw): "
+             "one aggregator with 2 ports, converged (churn timers still running)",
+             lacp_partner(), cost=5),
+    Scenario("lacp-no-partner",
+             "802.3ad, cables up but nothing speaks LACP at the far end: each port "
+             "defaulted, in its own aggregator",
+             lacp_no_partner(), cost=5),
+    Scenario("lacp-two-partners",
+             "802.3ad, eth0 and eth1 wired to two different LACP partners (netns swa "
+             "and swb): two aggregators, one active (which one varies between runs)",
+             lacp_two_partners(), cost=5),
+    Scenario("lacp-one-down", "802.3ad with a real partner, eth1's cable pulled 1 s ago",
+             f"{lacp_partner()}\npull 1; sleep 1", cost=6),
+    Scenario("lacp-churn-settled",
+             "three 802.3ad bonds, captured once the 60 s churn timers have expired: "
+             "bond0 real partner (churn none), bond1 no partner, bond2 two partners",
+             "\n".join([lacp_partner("bond0", 0, 1), lacp_no_partner("bond1", 2, 3),
+                        lacp_two_partners("bond2", 4, 5),
+                        "wait_for '! grep -q \"Churn State: monitoring\" "
+                        "/proc/net/bonding/*' 900"]), cost=70),
+    Scenario("rr-slave-down", "balance-rr, miimon 100, eth1's cable pulled",
+             f"{TWO}; bond bond0 '0 1' mode balance-rr miimon 100; pull 1; sleep 0.5"),
+    *[Scenario(f"{mode.split('-')[-1]}-healthy", f"{mode}, miimon 100, both links up",
+               f"{TWO}; bond bond0 '0 1' mode {mode} miimon 100; sleep 0.5")
+      for mode in ("balance-xor", "broadcast", "balance-tlb", "balance-alb")],
+    Scenario("arp-healthy",
+             f"active-backup with ARP monitoring (arp_interval 100, arp_ip_target "
+             f"{ARP_TARGET}, primary eth0); the target is a bridge in netns sw that "
+             f"both cables plug into",
+             ARP),
+    Scenario("arp-target-gone",
+             f"arp-healthy, then {ARP_TARGET} removed from the bridge, after 2 s. "
+             f"FLAPPING: the active slave gets no replies and fails over every few "
+             f"hundred ms while the backup stays up on the flooded ARP requests, so "
+             f"proc and sysfs (read ~0.1 s apart) may disagree",
+             f"{ARP}\nip -n sw addr flush dev br0; sleep 2", cost=5),
+    Scenario("arp-switch-down",
+             "arp-healthy, then the bridge (switch) taken down, after 2 s: cables keep "
+             "carrier but nothing is forwarded or answered. No active slave; the "
+             "slaves are probed in turn and alternate 'going back'/'going down', so "
+             "proc and sysfs may disagree",
+             f"{ARP}\nip -n sw link set br0 down; sleep 2", cost=5),
+    Scenario("multi-bonds",
+             "bond0: active-backup healthy (eth0 primary, eth1); bond1: active-backup "
+             "over eth2, eth3 with eth3 pulled; bond2: active-backup, up, no slaves",
+             f"""veth 0; veth 1; veth 2; veth 3
+bond bond0 '0 1' {AB} primary eth0
+bond bond1 '2 3' {AB}; pull 3
+bond bond2 '' {AB}; sleep 0.5"""),
+    Scenario("uplink-named", "active-backup healthy bond named 'uplink' (not bondN)",
+             f"{TWO}; bond uplink '0 1' {AB} primary eth0; sleep 0.3"),
+]}
+
+# The plugin inside the guest: the one installed next to this Python.
+PLUGIN = os.environ.get("CHECK_BONDING", str(Path(sys.executable).parent / "check_bonding"))
+
+
+def guest_capture(dest):
+    """Shell text: capture the scenario with the plugin's own --capture, as root
+    and, for 802.3ad (whose details CAP_NET_ADMIN hides), as nobody too: the
+    view NRPE gets. Skipped files go to <dest>/UNREADABLE."""
+    return f"""$CHECK_BONDING --capture "{dest}" | sed -n 's/^  skipped //p' >"{dest}.unreadable"
+mv "{dest}.unreadable" "{dest}/UNREADABLE"
+case "{dest}" in */lacp-*)  # via the guest's tmpfs: hostfs files all look root's
+    rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
+    run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
+    cp -r /run/nobody-capture/tree "{dest}.nobody" ;;
+esac"""
+
+
+@dataclass
+class Result:
+    name: str
+    dir: Path  # the capture tree (host path, inside the boot's workdir)
+    ok: bool  # the scenario's shell fragment exited 0
+    seconds: float  # reset + build + capture + commands, in the guest
+    commands: list = field(default_factory=list)  # [uml.CommandResult]
+
+
+def guest_script(names, commands=None, users=uml.USERS):
+    """One guest script: for each scenario reset, build, capture, run commands.
+
+    ``commands`` maps a scenario name to the shell commands to run in it.
+    """
+    commands = commands or {}
+    parts = [PRELUDE, f"export CHECK_BONDING={PLUGIN}"]
+    for name in names:
+        dest = f"$OUT/{name}"
+        parts += [
+            f'echo "{name} start $(date +%s.%N)" >>"$OUT/timing"',
+            "reset",
+            f'HOMES="/run/home/{name}"',  # fresh HOME/state for run_as
+            f"( set -e\n{SCENARIOS[name].script}\n)",
+            f'echo "{name} status $?" >>"$OUT/timing"',
+            guest_capture(dest),
+            uml.commands_script(commands.get(name, ()), users, dest=f"{dest}/commands"),
+            f'echo "{name} end $(date +%s.%N)" >>"$OUT/timing"',
+        ]
+    return "\n".join(parts) + "\n"
+
+
+def run(names, commands=None, users=uml.USERS, timeout=None, workdir=None):
+    """Boot once, build every named scenario in turn; {name: Result}.
+
+    ``commands``: {scenario name: [shell command, ...]} run as each user.
+    Capture trees and command outputs are left in ``workdir`` (default: a
+    new temp dir; e.g. pytest's tmp_path), at <workdir>/out/<name>.
+    Raises uml.BootError if the guest times out.
+    """
+    commands = commands or {}
+    timeout = timeout or 60 + sum(2 * SCENARIOS[n].cost + 5 * len(commands.get(n, ()))
+                                  for n in names)
+    boot = uml.boot(guest_script(names, commands, users), timeout=timeout, workdir=workdir)
+    marks = {}
+    for line in (boot.out / "timing").read_text().splitlines():
+        name, what, value = line.split()
+        marks[name, what] = float(value)
+    if boot.log:  # the scenarios' stderr: empty unless something failed
+        print(f"guest log ({boot.out}/guest.log):\n{boot.log}", file=sys.stderr)
+    return {name: Result(
+        name, boot.out / name, marks.get((name, "status")) == 0,
+        marks.get((name, "end"), 0) - marks.get((name, "start"), 0),
+        uml.read_commands(boot.out / name / "commands", commands.get(name, ()), users))
+        for name in names}
+
+
+def run_parallel(names, commands=None, jobs=2, workdir=None):
+    """run() spread over ``jobs`` parallel boots; {name: Result}.
+
+    Each boot works in <workdir>/boot<i> (default: new temp dirs).
+    """
+    chunks, loads = [[] for _ in range(jobs)], [0.0] * jobs
+    for name in sorted(names, key=lambda n: -SCENARIOS[n].cost):  # longest first,
+        i = loads.index(min(loads))                               # onto the least loaded
+        chunks[i].append(name)
+        loads[i] += SCENARIOS[name].cost
+    work = Path(workdir or tempfile.mkdtemp(prefix="uml-"))
+
+    def run_chunk(i):
+        (work / f"boot{i}").mkdir(parents=True, exist_ok=True)
+        return run(chunks[i], commands, workdir=work / f"boot{i}")
+    with ThreadPoolExecutor(jobs) as pool:
+        return {name: result
+                for results in pool.map(run_chunk, [i for i in range(jobs) if chunks[i]])
+                for name, result in results.items()}
+
+
+def capture(dest, names, jobs=2):
+    """Capture ``names`` into dest/<name>/ (and dest/<name>.nobody/ for 802.3ad)."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="uml-") as tmp:
+        results = run_parallel(names, jobs=jobs, workdir=tmp)
+        dest.mkdir(parents=True, exist_ok=True)
+        for r in results.values():
+            for suffix in ("", ".nobody"):
+                target = Path(f"{dest / r.name}{suffix}")
+                shutil.rmtree(target, ignore_errors=True)
+                if Path(f"{r.dir}{suffix}").exists():
+                    shutil.move(f"{r.dir}{suffix}", target)
+            s = SCENARIOS[r.name]
+            (dest / r.name / "SCENARIO").write_text(f"{s.description}\n\n{s.script}\n")
+    for r in results.values():
+        print(f"{r.name:30} {r.seconds:5.1f}s {'ok' if r.ok else 'FAILED'}")
+    print(f"total {time.monotonic() - start:.1f}s wall for {len(names)} scenarios "
+          f"in {min(jobs, len(names))} boot(s)")
+    return all(r.ok for r in results.values())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help="default: all")
+    parser.add_argument("--dest", type=Path, default=Path("/work/captures"))
+    parser.add_argument("--jobs", type=int, default=2, help="parallel boots")
+    parser.add_argument("--list", action="store_true", help="list scenarios")
+    args = parser.parse_args()
+    if args.list:
+        for s in SCENARIOS.values():
+            print(f"{s.name:30} {s.description}")
+        return 0
+    unknown = set(args.names) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    return 0 if capture(args.dest, args.names or list(SCENARIOS), args.jobs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

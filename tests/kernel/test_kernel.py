@@ -1,0 +1,47 @@
+"""The check against the Linux bonding driver itself, in a user-mode-linux guest.
+
+Every scenario of scenarios.py is built in a real 6.1 kernel; the installed
+check_bonding then runs inside the guest against the live /proc and /sys, as
+root and as nobody (the NRPE case: the kernel hides 802.3ad details from it),
+and must give what tests/expected.py says. Two boots run in parallel.
+"""
+import pytest
+
+from expected import EXPECTED, FLAP, Expect
+from kernel import scenarios, uml
+
+# Live only, with the baseline stored by the scenario or by a first run:
+# the flap between two checks, and an ARP target gone (the slaves flap).
+LIVE = {name: [(f'$CHECK_BONDING {e.argv}', e) for e in expects]
+        for name, expects in EXPECTED.items()}
+LIVE['ab-flap'] = [(f'$CHECK_BONDING {FLAP.argv}', FLAP)]
+LIVE['arp-target-gone'] = [(
+    '$CHECK_BONDING -b bond0 >/dev/null; sleep 1; $CHECK_BONDING -b bond0',
+    Expect('-b bond0', 1, ['link failed', 'failover']))]
+CASES = [(name, i, user) for name, runs in LIVE.items() for i in range(len(runs))
+         for user in uml.USERS]
+
+
+@pytest.fixture(scope='module')
+def live(tmp_path_factory):
+    ok, why = uml.available()
+    if not ok:
+        pytest.skip(why)
+    commands = {name: [command for command, _ in runs] for name, runs in LIVE.items()}
+    return scenarios.run_parallel(list(LIVE), commands,
+                                  workdir=tmp_path_factory.mktemp('uml'))
+
+
+@pytest.mark.parametrize('name, index, user', CASES,
+                         ids=[f'{n}-{i}-{u}' for n, i, u in CASES])
+def test_check_in_the_real_kernel(live, name, index, user):
+    result = live[name]
+    assert result.ok, f'scenario {name} failed to build'
+    run = result.commands[index * len(uml.USERS) + uml.USERS.index(user)]
+    assert run.user == user
+    expect = LIVE[name][index][1]
+    assert 'Traceback' not in run.stdout + run.stderr
+    assert run.returncode == expect.code, run.stdout + run.stderr
+    for text in expect.texts:
+        assert text in run.stdout
+

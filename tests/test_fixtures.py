@@ -1,0 +1,33 @@
+"""The kernel scenarios replayed from their captures (tests/fixtures/, written by
+`python tests/kernel/scenarios.py --dest tests/fixtures`): what the real driver
+printed, checked in a second without booting it. The 802.3ad ones are replayed
+from the root capture and from the unprivileged one (<name>.nobody)."""
+import pytest
+
+from conftest import FIXTURES, run_check
+from expected import EXPECTED
+
+CASES = [(name, view, expect) for name, expects in EXPECTED.items()
+         for view in ('', '.nobody') if (FIXTURES / f'{name}{view}').is_dir()
+         for expect in expects]
+
+
+def test_every_scenario_has_a_fixture():
+    assert all((FIXTURES / name).is_dir() for name in EXPECTED)
+
+
+@pytest.mark.parametrize('name, view, expect', CASES,
+                         ids=[f'{n}{v} {e.argv}' for n, v, e in CASES])
+def test_fixture_replay(name, view, expect):
+    result = run_check(['--root', FIXTURES / f'{name}{view}', '--no-state', *expect.argv.split()])
+    assert result.code == expect.code, result.output
+    for text in expect.texts:
+        assert text in result.output
+
+
+def test_unprivileged_view_says_which_check_it_skipped_and_raises_no_false_alarm():
+    nobody = run_check(['--root', FIXTURES / 'lacp-healthy.nobody', '--no-state', '-v'])
+    root = run_check(['--root', FIXTURES / 'lacp-healthy', '--no-state', '-v'])
+    assert nobody.code == root.code == 0
+    assert 'partner MAC check skipped: the kernel shows it only to CAP_NET_ADMIN' in nobody.output
+    assert 'skipped' not in root.output
