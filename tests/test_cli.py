@@ -91,6 +91,10 @@ def test_unreadable_proc_file_is_unknown_naming_the_file(check, tmp_path):
     (['-b', '../x'], "invalid interface name '../x'"),
     (['-b', 'a' * 16], 'invalid interface name'),
     (['-b', 'bond 0'], 'invalid interface name'),
+    (['-b', 'bo\x00nd'], 'invalid interface name'),
+    (['-b', 'bond0/../../etc'], 'invalid interface name'),
+    (['-b', '..'], "invalid interface name '..'"),
+    (['-x', 'a:b'], 'invalid interface name'),
     (['-m', 'fast'], "unknown mode 'fast'"),
     (['-w', '5:2'], "invalid range '5:2' for --warning"),
     (['-c', 'x'], "invalid range 'x' for --critical"),
@@ -143,3 +147,14 @@ def test_a_real_process_never_prints_a_traceback(tmp_path):
         assert result.returncode in (0, 1, 2, 3)
         assert 'Traceback' not in result.stdout + result.stderr
         assert FIRST_LINE.fullmatch(result.stdout.splitlines()[0])
+
+
+def test_help_and_version_import_nothing_but_argparse():
+    probe = ('import sys\nfrom check_bonding.cli import main\n'
+             'for flag in ("-h", "-V"):\n'
+             '    try:\n        main([flag])\n    except SystemExit:\n        pass\n'
+             'print("LOADED", sorted(m for m in ("nagiosplugin", "psutil", "json", "logging")'
+             ' if m in sys.modules))')
+    result = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.splitlines()[-1] == 'LOADED []'

@@ -2,10 +2,13 @@
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +162,23 @@ def test_sigkill_at_random_points_always_leaves_a_loadable_baseline(state_dir):
     assert report.total > 0
     assert not [w for w in warnings(report) if 'state' in w or 'baseline' in w]
     assert [p.name for p in state_dir.iterdir()] == ['bond0.json']
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('setpriv'),
+                    reason='needs root and setpriv to run as nobody')
+def test_read_only_state_dir_for_the_nrpe_user_is_a_warning_with_the_fix():
+    top = tempfile.mkdtemp()  # traversable by nobody, unlike pytest's tmp_path
+    os.chmod(top, 0o755)
+    read_only = Path(top) / 'state'
+    read_only.mkdir(mode=0o755)  # root's: nobody may not write here
+    result = subprocess.run(
+        ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable,
+         '-m', 'check_bonding', '--root', str(SEED), '-b', 'bond1', '--state-dir',
+         str(read_only)], capture_output=True, text=True, timeout=60,
+        cwd='/', env={'PYTHONPATH': os.path.dirname(os.path.dirname(flaps.__file__))})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith(
+        f'BONDING WARNING - bond1: cannot store baseline in {read_only}/bond1@')
+    assert ': Permission denied (use --state-dir DIR or --no-state)' in result.stdout
+    assert list(read_only.iterdir()) == []
+    shutil.rmtree(top)
