@@ -5,6 +5,7 @@ Measures wall time and peak RSS (median of several runs) of:
   floor-import   python -c "import nagiosplugin, psutil"  (what the plugin cannot avoid)
   one-bond       one active-backup bond with two slaves
   32x4           32 bonds of 4 slaves each
+  32x4-nostate   the same with --no-state: without the 32 state files (and fsyncs)
   1000-ifaces    one bond on a host with 1000 other interfaces (sysfs and /proc/net/dev)
 and prints ratios against the floors measured in the same run.
 
@@ -115,6 +116,7 @@ def main():
             'floor-import': [python, '-c', 'import nagiosplugin, psutil'],
             'one-bond': plugin + ['--root', make_host(f'{tmp}/one', 1, 2), '--state-dir', state],
             '32x4': plugin + ['--root', make_host(f'{tmp}/many', 32, 4), '--state-dir', state],
+            '32x4-nostate': plugin + ['--root', f'{tmp}/many', '--no-state'],
             '1000-ifaces': plugin + ['--root', make_host(f'{tmp}/noisy', 1, 2, noise=1000),
                                      '--state-dir', state],
         }

@@ -5,6 +5,7 @@ cost no more than starting Python. Every usage error is UNKNOWN (exit 3),
 not argparse's exit 2, which Nagios would read as CRITICAL.
 """
 import argparse
+import os
 import re
 import sys
 
@@ -164,7 +165,16 @@ def main(argv=None):
     if args.capture:
         capture(args)
     from .plugin import run
-    run(args)
+    try:
+        run(args)
+    except SystemExit as done:
+        # Everything is printed and stored: skip the interpreter's teardown,
+        # which costs more (~7 ms) than this plugin's whole run.
+        try:
+            sys.stdout.flush()
+        except OSError:
+            pass
+        os._exit(done.code if isinstance(done.code, int) else UNKNOWN)
 
 
 def capture(args):

@@ -21,7 +21,8 @@ from .judge import Finding
 from .parse import Bond
 
 FORMAT = 1
-MAX_SAMPLES = 100  # runs kept within the window; events carry the counts
+MAX_SAMPLES = 60  # runs kept within the window (an hour of 1-minute checks);
+#                   the events, not the samples, carry the failure counts
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
 FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
 

@@ -3,7 +3,6 @@ Contexts judge them, a Summary words the result.
 """
 from __future__ import annotations
 
-import logging
 import signal
 import time
 from collections.abc import Callable
@@ -14,8 +13,6 @@ from nagiosplugin.state import Critical, Ok, Warn, worst
 from .judge import Expectation, Finding, acceptable_primaries, judge
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
 from .system import System
-
-_log = logging.getLogger('nagiosplugin')
 
 
 class Verdict(str):
@@ -268,17 +265,19 @@ def resources(args, system: System, clock) -> list:
 @nagiosplugin.guarded(verbose=0)
 def run(args, clock: Callable[[], float] = time.time):
     """Assemble and run the check; internal errors are one UNKNOWN line."""
-    signal.signal(signal.SIGALRM, _timeout)
+    def expired(signum, frame):
+        raise nagiosplugin.Timeout(f'{args.timeout}s')
+    signal.signal(signal.SIGALRM, expired)
     signal.alarm(args.timeout)  # discovery too must not outlive -t
-    system = System(args.root)
+    expectation = expectations(args)
     check = nagiosplugin.Check(
-        *resources(args, system, clock),
-        BondContext(expectations(args)),
+        *resources(args, System(args.root), clock),
+        BondContext(expectation),
         SlavesUpContext(args.warning, args.critical),
         FailuresContext(args.failures_warning, args.failures_critical),
         HistoryContext(),
         nagiosplugin.ScalarContext('count'),
-        BondSummary(expectations(args), args.verbose),
+        BondSummary(expectation, args.verbose),
         name='bonding')
     try:
         check.main(verbose=args.verbose, timeout=args.timeout)
@@ -286,6 +285,3 @@ def run(args, clock: Callable[[], float] = time.time):
         nagiosplugin.Runtime().verbose = 0  # no traceback, even with -v
         raise
 
-
-def _timeout(signum, frame):
-    raise nagiosplugin.Timeout('discovery')

@@ -40,13 +40,19 @@ def default_state_dir(env=os.environ) -> str:
     return os.path.join(xdg, 'check_bonding')
 
 
-def state_path(directory: str, root: str, bond: str) -> str:
+def state_path(directory: str, bond: str, tag: str = '') -> str:
     """One file per (root, bond): two services never contend for one file."""
-    if os.path.realpath(root) == '/':
-        return os.path.join(directory, f'{bond}.json')
+    return os.path.join(directory, f'{bond}{tag}.json')
+
+
+def root_tag(root: str) -> str:
+    """'' for the live system, '@<hash of the path>' for a --root tree."""
+    path = os.path.realpath(root)
+    if path == '/':
+        return ''
     import zlib  # hashlib would cost every --root run 2 ms of OpenSSL loading
-    path = os.path.realpath(root).encode('utf-8', 'surrogateescape')
-    return os.path.join(directory, f'{bond}@{zlib.crc32(path):08x}{zlib.adler32(path):08x}.json')
+    data = path.encode('utf-8', 'surrogateescape')
+    return f'@{zlib.crc32(data):08x}{zlib.adler32(data):08x}'
 
 
 class StateFile(nagiosplugin.Cookie):
@@ -127,7 +133,7 @@ class BaselineStore:
 
     def __init__(self, directory: str, root: str, window: int, reset: bool, clock):
         self.directory = directory
-        self.root = root
+        self.tag = root_tag(root)
         self.window = window
         self.reset = reset
         self.clock = clock
@@ -137,7 +143,7 @@ class BaselineStore:
         now = self.clock()
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            state_file = StateFile(state_path(self.directory, self.root, bond.name))
+            state_file = StateFile(state_path(self.directory, bond.name, self.tag))
             try:
                 return self._update(state_file, bond, boot_id, now)
             finally:

@@ -14,7 +14,7 @@ import pytest
 
 from check_bonding import flaps
 from check_bonding.parse import Bond, Slave
-from check_bonding.store import BaselineStore, default_state_dir, state_path
+from check_bonding.store import BaselineStore, default_state_dir, root_tag, state_path
 from conftest import EXAMPLES
 
 SEED = EXAMPLES / 'seed-failover'
@@ -37,16 +37,16 @@ def test_state_survives_between_runs_and_counts_a_flap(state_dir):
     store(state_dir, 1000).update(bond(0), 'boot')
     report = store(state_dir, 1300).update(bond(2), 'boot')
     assert report.counts == {'eth0': 2}
-    path = state_path(str(state_dir), '/', 'bond0')
+    path = state_path(str(state_dir), 'bond0', root_tag('/'))
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     assert oct(os.stat(state_dir).st_mode & 0o777) == '0o700'
     assert flaps.valid_state(json.load(open(path)))
 
 
 def test_one_file_per_root_and_bond(state_dir):
-    assert state_path('/d', '/', 'bond0') == '/d/bond0.json'
-    other = state_path('/d', '/srv/capture', 'bond0')
-    assert other.startswith('/d/bond0@') and other != state_path('/d', '/srv/x', 'bond0')
+    assert state_path('/d', 'bond0', root_tag('/')) == '/d/bond0.json'
+    other = state_path('/d', 'bond0', root_tag('/srv/capture'))
+    assert other.startswith('/d/bond0@') and other != state_path('/d', 'bond0', root_tag('/srv/x'))
 
 
 @pytest.mark.parametrize('content, why', [
@@ -132,7 +132,7 @@ def test_concurrent_runs_serialise_and_none_loses_its_update(state_dir):
     outputs = [p.communicate(timeout=120) for p in runs]
     assert all(p.returncode == 1 for p in runs), outputs
     assert not any('Traceback' in out + err for out, err in outputs)
-    state = json.load(open(state_path(str(state_dir), str(SEED), 'bond0')))
+    state = json.load(open(state_path(str(state_dir), 'bond0', root_tag(str(SEED)))))
     assert flaps.valid_state(state) and len(state['samples']) == 24
 
 
