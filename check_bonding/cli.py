@@ -121,6 +121,9 @@ def validate(args) -> None:
         if not valid_ifname(name):
             raise UsageError(f"invalid interface name '{name}' (1-15 characters, "
                              "no '/', ':' or whitespace)")
+    both = sorted(set(args.bond) & set(args.exclude))
+    if both:
+        raise UsageError(f"-b and -x both name {', '.join(both)}")
     if args.mode is not None:
         if mode_name(args.mode) is None:
             raise UsageError(f"unknown mode '{args.mode}' (balance-rr, active-backup, "

@@ -104,6 +104,7 @@ def test_unreadable_proc_file_is_unknown_naming_the_file(check, tmp_path):
     (['-p', 'eth0', '-p', 'eth1'], '--primary given twice'),
     (['--slaves', 'bond0='], "invalid --slaves 'bond0='"),
     (['--reset', '--no-state'], 'contradict'),
+    (['-b', 'bond0', '-x', 'bond0'], '-b and -x both name bond0'),
     (['--frobnicate'], 'unrecognized arguments: --frobnicate'),
 ])
 def test_usage_errors_are_unknown_with_a_hint(argv, message):
