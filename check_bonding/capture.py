@@ -20,21 +20,23 @@ def capture(system: System, bonds: list[str], target: str) -> list[str]:
     for bond in bonds:
         files.append(f'proc/net/bonding/{bond}')
         files += _listing(system, f'sys/class/net/{bond}/bonding')
-        bonded = system.read_bond(bond)
+        try:
+            bonded = system.read_bond(bond)
+        except OSError:  # listed as unreadable below
+            bonded = None
         for slave in bonded.slaves if bonded else []:
             interfaces.append(slave.name)
             files += _listing(system, f'sys/class/net/{slave.name}/bonding_slave')
     files += [f'sys/class/net/{name}/{f}' for name in interfaces for f in NIC_FILES]
     unreadable = []
-    for relpath in files:
+    for relpath in files + ['proc/net/dev']:
         try:
-            _write(target, relpath, system.read(relpath, PROC_LIMIT))
-        except OSError as err:
+            text = (_net_dev(system, interfaces) if relpath == 'proc/net/dev'
+                    else system.read(relpath, PROC_LIMIT))
+        except OSError as err:  # e.g. EINVAL for carrier of a down link: skip it
             unreadable.append(f'{relpath}: {err.strerror}')
-    try:
-        _write(target, 'proc/net/dev', _net_dev(system, interfaces))
-    except OSError as err:
-        unreadable.append(f'proc/net/dev: {err.strerror}')
+            continue
+        _write(target, relpath, text)  # a write error is fatal: the caller says so
     return unreadable
 
 

@@ -4,6 +4,7 @@ Contexts judge them, a Summary words the result.
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections.abc import Callable
 
@@ -264,24 +265,33 @@ def resources(args, system: System, clock) -> list:
 
 @nagiosplugin.guarded(verbose=0)
 def run(args, clock: Callable[[], float] = time.time):
-    """Assemble and run the check; internal errors are one UNKNOWN line."""
+    """Assemble and run the check. A timeout or an internal error is one
+    UNKNOWN line in the guidelines' format, never a traceback (@guarded is
+    the last resort only)."""
     def expired(signum, frame):
         raise nagiosplugin.Timeout(f'{args.timeout}s')
     signal.signal(signal.SIGALRM, expired)
     signal.alarm(args.timeout)  # discovery too must not outlive -t
-    expectation = expectations(args)
-    check = nagiosplugin.Check(
-        *resources(args, System(args.root), clock),
-        BondContext(expectation),
-        SlavesUpContext(args.warning, args.critical),
-        FailuresContext(args.failures_warning, args.failures_critical),
-        HistoryContext(),
-        nagiosplugin.ScalarContext('count'),
-        BondSummary(expectation, args.verbose),
-        name='bonding')
     try:
-        check.main(verbose=args.verbose, timeout=args.timeout)
-    except Exception:
-        nagiosplugin.Runtime().verbose = 0  # no traceback, even with -v
-        raise
+        expectation = expectations(args)
+        nagiosplugin.Check(
+            *resources(args, System(args.root), clock),
+            BondContext(expectation),
+            SlavesUpContext(args.warning, args.critical),
+            FailuresContext(args.failures_warning, args.failures_critical),
+            HistoryContext(),
+            nagiosplugin.ScalarContext('count'),
+            BondSummary(expectation, args.verbose),
+            name='bonding').main(verbose=args.verbose, timeout=args.timeout)
+    except nagiosplugin.Timeout:
+        unknown(f'timeout: no result within {args.timeout}s (-t)')
+    except Exception as err:  # noqa: BLE001 - a bug must still be one line
+        unknown(f'internal error: {type(err).__name__}: {str(err).splitlines()[0][:200]}'
+                if str(err) else f'internal error: {type(err).__name__}')
+
+
+def unknown(message: str):
+    signal.alarm(0)
+    print(f'BONDING UNKNOWN - {message}')
+    sys.exit(3)
 

@@ -159,3 +159,16 @@ def test_help_and_version_import_nothing_but_argparse():
     result = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
                             timeout=60)
     assert result.stdout.splitlines()[-1] == 'LOADED []'
+
+
+def test_capture_command_writes_a_replayable_tree_and_says_what_it_skipped(tmp_path):
+    result = run_process('--root', SEED, '--capture', tmp_path / 'cap')
+    assert result.returncode == 0
+    assert result.stdout.startswith(f'captured bond0, bond1 into {tmp_path}/cap (')
+    assert '  skipped sys/class/net/eth0/carrier: No such file or directory' in result.stdout
+    replay = run_check(['--root', tmp_path / 'cap', '--no-state'])
+    assert replay.first_line.startswith('BONDING WARNING - bond0: eth0 down |')
+    blocked = tmp_path / 'file'
+    blocked.write_text('')
+    failed = run_process('--root', SEED, '--capture', blocked / 'cap')
+    assert failed.returncode == 3 and 'cannot capture into' in failed.stdout

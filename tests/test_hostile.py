@@ -135,6 +135,19 @@ def test_a_blocking_read_honours_the_timeout_and_keeps_the_baseline(check, monke
     started = time.monotonic()
     result = check('--root', seed, '-b', 'bond1', '-t', '1')
     assert time.monotonic() - started < 5
-    assert result.code == 3 and result.first_line.startswith('BONDING UNKNOWN')
-    assert 'Timeout' in result.first_line and 'Traceback' not in result.output
+    assert result.code == 3
+    assert result.first_line == 'BONDING UNKNOWN - timeout: no result within 1s (-t)'
+    assert 'Traceback' not in result.output
     assert baseline.read_bytes() == before and json.loads(before)['format'] == 1
+
+
+def test_an_internal_error_is_one_unknown_line_even_with_verbose(check, monkeypatch):
+    from check_bonding import plugin
+
+    def broken(bond, expect):
+        raise ZeroDivisionError('division by zero\nsecond line')
+    monkeypatch.setattr(plugin, 'judge', broken)
+    result = check('--root', EXAMPLES / 'seed-failover', '-vvv', '--no-state')
+    assert result.code == 3
+    assert result.output == ('BONDING UNKNOWN - internal error: ZeroDivisionError: '
+                             'division by zero\n')
