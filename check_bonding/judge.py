@@ -159,6 +159,9 @@ def _partner(bond: Bond, up: list) -> list[Finding]:
         findings.append(Finding(Warn, ', '.join(
             f'{s.name} partner not {"/".join(PARTNER_READY)} (state {s.partner_port_state})'
             for s in unready)))
+    churned = [s.name for s in up if 'churned' in (s.actor_churn, s.partner_churn)]
+    if churned:  # the churn machine gave up waiting for sync: a port left out
+        findings.append(Finding(Warn, 'LACP churned on ' + ', '.join(churned)))
     if agg is None or agg.partner_mac is None:
         findings.append(Finding(Ok, 'partner MAC check skipped: the kernel shows it only '
                                     'to CAP_NET_ADMIN (root)'))

@@ -209,6 +209,8 @@ def slave_facts(slave) -> list[str]:
     facts.append(f'link failures {slave.link_failures}')
     if slave.aggregator_id is not None:
         facts.append(f'aggregator {slave.aggregator_id}')
+    if slave.actor_churn is not None:
+        facts.append(f'churn {slave.actor_churn}/{slave.partner_churn}')
     for side in ('actor', 'partner'):
         state = getattr(slave, side + '_port_state')
         if state is not None:

@@ -5,15 +5,15 @@ from the root capture and from the unprivileged one (<name>.nobody)."""
 import pytest
 
 from conftest import FIXTURES, run_check
-from expected import EXPECTED, codes
+from expected import EXPECTED, FIXTURES_ONLY, codes
 
-CASES = [(name, view, expect) for name, expects in EXPECTED.items()
+CASES = [(name, view, expect) for name, expects in {**EXPECTED, **FIXTURES_ONLY}.items()
          for view in ('', '.nobody') if (FIXTURES / f'{name}{view}').is_dir()
          for expect in expects]
 
 
 def test_every_scenario_has_a_fixture():
-    assert all((FIXTURES / name).is_dir() for name in EXPECTED)
+    assert all((FIXTURES / name).is_dir() for name in {**EXPECTED, **FIXTURES_ONLY})
 
 
 @pytest.mark.parametrize('name, view, expect', CASES,

@@ -149,3 +149,8 @@ def test_bond_set_down_is_critical_though_proc_says_up():
     assert problems(ab_bond(operstate='down')) == [
         (Critical, 'interface down (operstate down, administratively down?)')]
     assert problems(ab_bond(operstate='up')) == []
+
+
+def test_lacp_churned_port_is_named():
+    bond = with_slave(lacp_bond(None), 1, actor_churn='churned', partner_churn='none')
+    assert problems(bond) == [(Warn, 'LACP churned on eth1')]
