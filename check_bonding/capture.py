@@ -15,14 +15,15 @@ NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address')
 
 def capture(system: System, bonds: list[str], target: str) -> list[str]:
     """Copy what the check reads; return the files that could not be read."""
-    files = ['sys/class/net/bonding_masters', 'proc/sys/kernel/random/boot_id']
+    _write(target, 'sys/class/net/bonding_masters', ' '.join(bonds) + '\n')  # just these
+    files = ['proc/sys/kernel/random/boot_id']
     interfaces = list(bonds)
     for bond in bonds:
         files.append(f'proc/net/bonding/{bond}')
         files += _listing(system, f'sys/class/net/{bond}/bonding')
         try:
             bonded = system.read_bond(bond)
-        except OSError:  # listed as unreadable below
+        except (OSError, ValueError):  # listed as unreadable below, or copied as it is
             bonded = None
         for slave in bonded.slaves if bonded else []:
             interfaces.append(slave.name)

@@ -53,7 +53,7 @@ def positive_int(text: str) -> int:
 
 
 def parser() -> Parser:
-    p = Parser(prog='check_bonding', description=(
+    p = Parser(prog='check_bonding', allow_abbrev=False, description=(
         'Nagios/Icinga plugin: is a Linux bonding interface really redundant? '
         'Reads /proc/net/bonding and sysfs; reports slaves up, the active slave, '
         'link failures since the last run, 802.3ad and configuration problems.'),
@@ -143,20 +143,26 @@ def validate(args) -> None:
     if args.state_dir is None and not args.no_state:
         from .store import default_state_dir
         args.state_dir = default_state_dir()
-    args.primaries = per_bond(args.primary, '--primary', args.bond)
-    args.expected_slaves = per_bond(args.slaves, '--slaves', args.bond)
+    for option in ('root', 'capture', 'state_dir'):
+        if getattr(args, option) == '':
+            raise UsageError(f"--{option.replace('_', '-')} needs a directory")
+    args.primaries = per_bond(args.primary, '--primary', args.bond, args.exclude)
+    args.expected_slaves = per_bond(args.slaves, '--slaves', args.bond, args.exclude)
 
 
-def per_bond(values, option, bonds):
+def per_bond(values, option, bonds, excluded):
     """{'': default list, 'bond0': list, ...} from [BOND=]IFACE,IFACE values."""
     result = {}
     for value in values:
-        bond, _, ifaces = value.rpartition('=')
-        names = [n for n in ifaces.split(',') if n]
-        if not names or not all(valid_ifname(n) for n in names + ([bond] if bond else [])):
+        bond, equals, ifaces = value.partition('=')
+        if not equals:
+            bond, ifaces = '', value
+        names = ifaces.split(',')
+        if not all(valid_ifname(n) and '=' not in n for n in names) or (
+                equals and not valid_ifname(bond)):
             raise UsageError(f"invalid {option} '{value}' (expected [BOND=]IFACE[,IFACE...])")
-        if bond and bonds and bond not in bonds:
-            raise UsageError(f"{option} '{value}' names {bond}, which is not checked (-b)")
+        if bond and (bonds and bond not in bonds or bond in excluded):
+            raise UsageError(f"{option} '{value}' names {bond}, which is not checked")
         if bond in result:
             raise UsageError(f'{option} given twice for {bond or "all bonds"}')
         result[bond] = tuple(names)

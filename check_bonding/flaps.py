@@ -30,9 +30,12 @@ FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
 class Report:
     """What the history says about one bond at this run."""
 
-    def __init__(self, now: float, window: int, findings: list[Finding] = ()):
+    def __init__(self, now: float, window: int, findings: list[Finding] = (),
+                 counted: bool = True):
         self.now = now
         self.window = window
+        self.counted = counted  # False when the history could not be used
+        self.failover = None    # text of the last failover in the window
         self.failures: dict[str, list[float]] = {}  # slave: times failures were seen
         self.counts: dict[str, int] = {}            # slave: failures in the window
         self.findings = list(findings)
@@ -42,22 +45,37 @@ class Report:
         return sum(self.counts.values())
 
     def describe_failures(self) -> str:
-        """'eth0 link failed 2 times in the last 1h (last 4 min ago)'"""
-        return ', '.join(
+        """'eth0 link failed 2 times in the last 1h (last 4 min ago)', and the
+        last failover those failures caused, if any."""
+        return ', '.join([
             f'{slave} link failed {count} time{"s" if count != 1 else ""} in the last '
             f'{span(self.window)} (last {ago(self.now - max(self.failures[slave]))})'
-            for slave, count in self.counts.items())
+            for slave, count in self.counts.items()] + [self.failover] * bool(self.failover))
+
+
+NUMBER, TEXT = (int, float), (str, type(None))
 
 
 def valid_state(state) -> bool:
-    """Is `state` a format-1 state of this program (not foreign, not damaged)?"""
+    """Is `state` a format-1 state of this program, every field of the type
+    update() relies on? Anything else is foreign or damaged and set aside."""
     try:
-        return (state['format'] == FORMAT and isinstance(state['slaves'], dict)
-                and all(isinstance(s['link_failures'], int) for s in state['slaves'].values())
-                and all(len(e) == 4 and isinstance(e[0], (int, float)) for e in state['events'])
-                and isinstance(state['samples'], list))
-    except (KeyError, TypeError, IndexError):
+        return (state['format'] == FORMAT and isinstance(state['time'], NUMBER + (type(None),))
+                and isinstance(state['active'], TEXT) and isinstance(state['boot_id'], TEXT)
+                and all(isinstance(name, str) and isinstance(s['link_failures'], int)
+                        and isinstance(s['perm_hwaddr'], TEXT)
+                        for name, s in state['slaves'].items())
+                and all(_valid_event(*event) for event in state['events'])
+                and all(isinstance(sample, list) and isinstance(sample[0], NUMBER)
+                        for sample in state['samples']))
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return False
+
+
+def _valid_event(when, kind, slave, detail) -> bool:
+    return isinstance(when, NUMBER) and isinstance(slave, str) and (
+        kind in (LEFT, JOINED) or (kind == FAILURE and isinstance(detail, int))
+        or (kind == FAILOVER and isinstance(detail, TEXT)))
 
 
 def new_state(bond: Bond) -> dict:
@@ -77,13 +95,16 @@ def update(state: dict, bond: Bond, boot_id: str | None, now: float,
         report.findings.append(Finding(Ok, 'first run: baseline established'))
     elif boot_id and state['boot_id'] and boot_id != state['boot_id']:
         report.findings.append(Finding(Ok, 'reboot since the last run: new baseline'))
-        state['slaves'] = {}
     else:
         _compare(state, bond, now, report)
-    state.update(boot_id=boot_id, time=now, active=bond.active_slave, slaves={
+    # With no active slave now (all down), remember the last one: the next
+    # active slave is then seen as the failover it is.
+    state.update(boot_id=boot_id, time=now, active=bond.active_slave or state['active'], slaves={
         s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
         for s in bond.slaves if s.link_failures is not None})
-    state['events'] = [e for e in state['events'] if e[0] > now - max(window, KEEP_EVENTS)]
+    # Events "from the future" (the clock was set back) would never expire: drop them.
+    state['events'] = [e for e in state['events']
+                       if now - max(window, KEEP_EVENTS) < e[0] <= now]
     state['samples'] = [x for x in state['samples'] if x[0] > now - window][-MAX_SAMPLES + 1:] + [
         [now, bond.active_slave, {s.name: s.link_failures for s in bond.slaves}]]
     _summarise(state['events'], now, window, report)
@@ -120,7 +141,7 @@ def _compare(state: dict, bond: Bond, now: float, report: Report) -> None:
 
 
 def _summarise(events: list, now: float, window: int, report: Report) -> None:
-    recent = [e for e in events if e[0] > now - window]
+    recent = [e for e in events if now - window < e[0] <= now]
     left = {}
     for when, kind, slave, detail in recent:
         if kind == FAILURE:
@@ -139,8 +160,11 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
     if failovers:
         when, _, was, to = failovers[-1]
         what = f'failover {was} -> {to}' if to else f'failover from {was} and back'
-        report.findings.append(Finding(Warn, f'{what} {ago(now - when)} '
-                                             f'({len(failovers)} in the last {span(window)})'))
+        report.failover = (f'{what} {ago(now - when)} '
+                           f'({len(failovers)} in the last {span(window)})')
+        # Link failures explain it: --failures-warning/-critical judge those.
+        # A failover without any (an admin's ifenslave -c?) is a WARNING here.
+        report.findings.append(Finding(Ok if report.total else Warn, report.failover))
 
 
 def span(seconds: int) -> str:

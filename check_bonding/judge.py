@@ -67,7 +67,8 @@ def acceptable_primaries(bond: Bond, expect: Expectation) -> tuple:
 def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
     """Is the active slave one it should be? Honours primary_reselect."""
     if bond.mode not in ACTIVE_SLAVE_MODES:
-        return []
+        return [Finding(Ok, f'-p ignored: {bond.mode} has no active slave')] \
+            if expect.primaries else []
     active = bond.active_slave
     if active is None:
         # With no slave up the slave count is already CRITICAL.
@@ -85,15 +86,24 @@ def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
     if reselect == 'failure':
         return [Finding(Ok, f'{text}: primary_reselect failure keeps {active} '
                             f'active until it fails, by design')]
-    if reselect == 'better' and (bond.slave(active).speed or 0) > (primary.speed or 0):
-        return [Finding(Ok, f'{text}: primary_reselect better keeps the faster {active}')]
+    if reselect == 'better' and not _better(primary, bond.slave(active)):
+        return [Finding(Ok, f'{text}: primary_reselect better keeps {active}, which is '
+                            f'as fast as the primary')]
     return [Finding(Warn, text)]
+
+
+def _better(primary, active) -> bool:
+    """Would the kernel's primary_reselect=better switch back to the primary?
+    Only if it is faster, or as fast and full duplex where the active is not."""
+    if (primary.speed or 0) != (active.speed or 0):
+        return (primary.speed or 0) > (active.speed or 0)
+    return primary.duplex == 'full' and active.duplex != 'full'
 
 
 def _link_monitoring(bond: Bond) -> list[Finding]:
     if bond.miimon == 0 and not bond.arp_interval:
         return [Finding(Warn, 'no link monitoring (miimon 0, arp_interval 0)')]
-    if bond.arp_interval and not bond.arp_targets:
+    if bond.arp_interval and not (bond.arp_targets or bond.ns_targets):
         return [Finding(Warn, f'ARP monitoring every {bond.arp_interval} ms has no arp_ip_target')]
     return []
 

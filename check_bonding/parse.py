@@ -55,9 +55,9 @@ class Bond(namedtuple('Bond', 'name driver mode fail_over_mac xmit_hash_policy p
                               'primary_reselect active_slave mii_status miimon updelay '
                               'downdelay arp_interval arp_targets lacp_rate ad_select '
                               'min_links system_mac aggregator no_active_aggregator slaves '
-                              'operstate',
+                              'operstate ns_targets',
                       defaults=(None,) * 7 + ('unknown',) + (None,) * 4 + ((),) +
-                      (None,) * 5 + (False, (), None))):
+                      (None,) * 5 + (False, (), None, ()))):
     """One bond as the driver shows it; slaves and arp_targets are tuples.
     operstate comes from sysfs: /proc says nothing of a bond set down."""
     __slots__ = ()
@@ -156,6 +156,7 @@ BOND_KEYS = {
     'Down Delay (ms)': ('downdelay', to_int),
     'ARP Polling Interval (ms)': ('arp_interval', to_int),
     'ARP IP target/s (n.n.n.n form)': ('arp_targets', _targets),
+    'NS IPv6 target/s (xx::xx form)': ('ns_targets', _targets),  # kernel 6.0+
     'LACP rate': ('lacp_rate', _text),
     'Min links': ('min_links', to_int),
     'Aggregator selection policy (ad_select)': ('ad_select', _text),

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 import nagiosplugin
-from nagiosplugin.state import Critical, Ok, Warn, worst
+from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .judge import Expectation, Finding, acceptable_primaries, judge
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
@@ -48,31 +48,42 @@ class BondResource(nagiosplugin.Resource):
             raise nagiosplugin.CheckError(
                 f'{self.bond_name}: cannot read {err.filename or "bond"}: {err.strerror}'
             ) from None
+        except ValueError as err:
+            raise nagiosplugin.CheckError(f'{self.bond_name}: {err}') from None
         self.bond = bond
         if bond is None:
             yield nagiosplugin.Metric(self.bond_name, None, context='bond')
             return
-        yield nagiosplugin.Metric(f'{bond.name}_slaves_up', len(bond.slaves_up), min=0,
+        yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
-        yield nagiosplugin.Metric(f'{bond.name}_slaves', len(bond.slaves), min=0,
+        yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
                                   context='count')
         if self.store is not None:
             self.report = self.store.update(bond, self.system.boot_id())
-            yield nagiosplugin.Metric(f'{bond.name}_failures_window', self.report.total, min=0,
-                                      context='failures')
+            if self.report.counted:  # no made-up 0 in the graphs when it is not known
+                yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
+                                          min=0, context='failures')
             yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
         counters = self.system.counters()
         for slave in bond.slaves:
             if slave.link_failures is not None:
-                yield nagiosplugin.Metric(f'{slave.name}_link_failures', slave.link_failures,
+                yield nagiosplugin.Metric(label(slave.name, 'link_failures'), slave.link_failures,
                                           'c', min=0, context='count')
             nic = counters.get(slave.name)
             if nic is not None:
-                yield nagiosplugin.Metric(f'{slave.name}_rx_errors', nic.errin, 'c', min=0,
+                yield nagiosplugin.Metric(label(slave.name, 'rx_errors'), nic.errin, 'c', min=0,
                                           context='count')
-                yield nagiosplugin.Metric(f'{slave.name}_tx_errors', nic.errout, 'c', min=0,
+                yield nagiosplugin.Metric(label(slave.name, 'tx_errors'), nic.errout, 'c', min=0,
                                           context='count')
+
+
+def label(interface: str, what: str) -> str:
+    """Perfdata label. Linux allows ' = and | in names; the plugin API does not."""
+    return f'{interface}_{what}'.translate(LABEL_UNSAFE)
+
+
+LABEL_UNSAFE = str.maketrans("'=|", '___')
 
 
 class BondContext(nagiosplugin.Context):
@@ -151,6 +162,20 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
                                         metric.min, metric.max)
 
 
+class BondResults(nagiosplugin.Results):
+    """Results where CRITICAL outranks UNKNOWN: a dead bond must not hide
+    behind another bond whose file could not be read."""
+    RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
+
+    def __iter__(self):
+        for state in sorted(self.by_state, key=self.RANK.get, reverse=True):
+            yield from self.by_state[state]
+
+    @property
+    def most_significant_state(self):
+        return max(self.by_state, key=self.RANK.get)
+
+
 class BondSummary(nagiosplugin.Summary):
     """First line per bond group; long output per bond (-v) and slave (-vv)."""
 
@@ -198,8 +223,21 @@ class BondSummary(nagiosplugin.Summary):
             if report.total:
                 lines.append(f'  link failures: {report.describe_failures()}')
         if self.verbosity >= 2:
+            lines.append('  ' + ', '.join(bond_facts(bond)))
+        if self.verbosity >= 2:
             lines += [f'  slave {s.name}: ' + ', '.join(slave_facts(s)) for s in bond.slaves]
         return lines
+
+
+def bond_facts(bond: Bond) -> list[str]:
+    """The driver's settings as /proc shows them, for -vv."""
+    facts = [f'driver {bond.driver}', f'miimon {bond.miimon} ms',
+             f'updelay {bond.updelay} ms', f'downdelay {bond.downdelay} ms']
+    optional = (('arp_interval', bond.arp_interval), ('arp_ip_target', ','.join(
+        bond.arp_targets + bond.ns_targets)), ('fail_over_mac', bond.fail_over_mac),
+        ('xmit_hash_policy', bond.xmit_hash_policy), ('lacp_rate', bond.lacp_rate),
+        ('ad_select', bond.ad_select), ('min_links', bond.min_links))
+    return facts + [f'{name} {value}' for name, value in optional if value]
 
 
 def slave_facts(slave) -> list[str]:
@@ -249,15 +287,13 @@ def expectations(args) -> Callable[[str], Expectation]:
 
 
 def resources(args, system: System, clock) -> list:
-    names = [n for n in dict.fromkeys(args.bond or system.bond_names())
-             if n not in args.exclude]
+    # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
+    # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
+    named = args.bond or [*system.bond_names(), *args.primaries, *args.expected_slaves]
+    names = [n for n in dict.fromkeys(named) if n and n not in args.exclude]
     if not names:
         where = f' under {args.root}' if args.root != '/' else ''
         return [Failure(f'no bonding interfaces found{where}: is the bonding module loaded?')]
-    unchecked = (set(args.primaries) | set(args.expected_slaves)) - set(names) - {''}
-    if unchecked:
-        return [Failure(f'-p/--slaves name {", ".join(sorted(unchecked))}, '
-                        f'which is not a bond checked here')]
     store = None
     if not args.no_state:
         from .store import BaselineStore
@@ -284,7 +320,9 @@ def run(args, clock: Callable[[], float] = time.time):
             HistoryContext(),
             nagiosplugin.ScalarContext('count'),
             BondSummary(expectation, args.verbose),
-            name='bonding').main(verbose=args.verbose, timeout=args.timeout)
+            BondResults(),
+            # the rest of -t: discovery above ran under the same alarm
+            name='bonding').main(verbose=args.verbose, timeout=signal.alarm(0) or 1)
     except nagiosplugin.Timeout:
         unknown(f'timeout: no result within {args.timeout}s (-t)')
     except Exception as err:  # noqa: BLE001 - a bug must still be one line

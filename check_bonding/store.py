@@ -149,7 +149,7 @@ class BaselineStore:
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
-            return flaps.Report(now, self.window, findings=[self._cannot_store(err)])
+            return flaps.Report(now, self.window, [self._cannot_store(err)], counted=False)
 
     def _cannot_store(self, err: Exception) -> Finding:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)

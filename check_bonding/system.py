@@ -87,12 +87,16 @@ class System:
         return [n for n in names if valid_ifname(n)][:MAX_BONDS]
 
     def read_bond(self, name: str) -> Bond | None:
-        """The bond `name`, or None if it does not exist; raises OSError."""
+        """The bond `name`, or None if it does not exist; raises OSError, or
+        ValueError for a file that is not the bonding driver's."""
         try:
             text = self.read('proc/net/bonding/' + name, PROC_LIMIT)
         except FileNotFoundError:
             return None
         bond = parse_proc(name, text)
+        if bond.mode is None and bond.mii_status == 'unknown':
+            raise ValueError(f'cannot parse {self.path("proc/net/bonding/" + name)}: '
+                             'no "Bonding Mode" or "MII Status" line')
         return self._fill_from_sysfs(bond._replace(
             slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)),
             operstate=self.read_optional(f'sys/class/net/{name}/operstate')))

@@ -101,6 +101,13 @@ def test_unreadable_proc_file_is_unknown_naming_the_file(check, tmp_path):
     (['--failure-window', '5y'], "invalid duration '5y'"),
     (['-t', '0'], "invalid timeout '0'"),
     (['-b', 'bond0', '-p', 'bond1=eth0'], "names bond1, which is not checked"),
+    (['-x', 'bond1', '-p', 'bond1=eth0'], "names bond1, which is not checked"),
+    (['-p', '=eth0'], "invalid --primary '=eth0'"),
+    (['-p', 'bond0=eth0=eth1'], "invalid --primary 'bond0=eth0=eth1'"),
+    (['-p', 'eth0,,eth1'], "invalid --primary 'eth0,,eth1'"),
+    (['--no'], 'unrecognized arguments: --no'),
+    (['--root', ''], '--root needs a directory'),
+    (['--capture', ''], '--capture needs a directory'),
     (['-p', 'eth0', '-p', 'eth1'], '--primary given twice'),
     (['--slaves', 'bond0='], "invalid --slaves 'bond0='"),
     (['--reset', '--no-state'], 'contradict'),
@@ -114,10 +121,12 @@ def test_usage_errors_are_unknown_with_a_hint(argv, message):
     assert 'see check_bonding --help' in result.output
 
 
-def test_bond_equals_naming_an_unchecked_bond_found_at_run_time(check):
-    result = check('--root', SEED, '-x', 'bond1', '-p', 'bond1=eth2')
-    assert (result.code, result.first_line) == (
-        3, 'BONDING UNKNOWN - -p/--slaves name bond1, which is not a bond checked here')
+def test_a_bond_that_bond_equals_expects_is_checked_and_its_absence_is_critical(check):
+    result = check('--root', SEED, '-p', 'bond0=eth0', '-p', 'bond7=eth2', '--slaves',
+                   'bond8=eth4,eth5')
+    assert result.code == 2
+    assert result.first_line.startswith('BONDING CRITICAL - bond7: no such bond; bond8: no such '
+                                        'bond; bond0: eth0 down, active eth1 is not primary eth0')
 
 
 def test_every_first_line_and_perfdata_follow_the_guidelines(check):

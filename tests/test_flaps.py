@@ -39,8 +39,11 @@ def test_flap_between_two_runs_is_counted_and_named():
     h.run(bond((2, 3)), 1000)
     report = h.run(bond((4, 3)), 1000 + 300)
     assert report.total == 2 and report.counts == {'eth0': 2}
-    assert report.describe_failures() == 'eth0 link failed 2 times in the last 1h (last 0 s ago)'
-    assert texts(report, Warn) == ['failover from eth0 and back 0 s ago (1 in the last 1h)']
+    assert report.describe_failures() == ('eth0 link failed 2 times in the last 1h (last 0 s ago), '
+                                          'failover from eth0 and back 0 s ago (1 in the last 1h)')
+    # the failures explain the failover: their thresholds judge it, so it is a note
+    assert texts(report, Warn) == []
+    assert texts(report, Ok) == ['failover from eth0 and back 0 s ago (1 in the last 1h)']
 
 
 def test_window_expiry_returns_to_ok():
@@ -48,7 +51,8 @@ def test_window_expiry_returns_to_ok():
     h.run(bond((0, 0)), 1000)
     h.run(bond((1, 0)), 1300)
     later = h.run(bond((1, 0)), 1300 + 240)
-    assert later.describe_failures() == 'eth0 link failed 1 time in the last 1h (last 4 min ago)'
+    assert later.describe_failures().startswith(
+        'eth0 link failed 1 time in the last 1h (last 4 min ago), failover from eth0 and back')
     quiet = h.run(bond((1, 0)), 1300 + HOUR + 1)
     assert quiet.total == 0 and texts(quiet, Warn) == []
 
@@ -65,7 +69,32 @@ def test_active_slave_change_is_a_failover():
     h = History()
     h.run(bond(active='eth0'), 0)
     report = h.run(bond((1, 0), active='eth1'), 60)
-    assert 'failover eth0 -> eth1 0 s ago (1 in the last 1h)' in texts(report, Warn)
+    assert report.failover == 'failover eth0 -> eth1 0 s ago (1 in the last 1h)'
+    assert report.describe_failures().endswith(', ' + report.failover)
+
+
+def test_failover_without_link_failures_is_a_warning_of_its_own():
+    h = History()
+    h.run(bond(active='eth0'), 0)
+    report = h.run(bond(active='eth1'), 60)  # e.g. ifenslave -c bond0 eth1
+    assert report.total == 0
+    assert texts(report, Warn) == ['failover eth0 -> eth1 0 s ago (1 in the last 1h)']
+
+
+def test_failover_through_no_active_slave_is_seen():
+    h = History()
+    h.run(bond(active='eth0'), 0)
+    h.run(bond((1, 1), active=None), 60)  # both links down
+    report = h.run(bond((1, 1), active='eth1'), 120)
+    assert report.failover == 'failover eth0 -> eth1 0 s ago (1 in the last 1h)'
+
+
+def test_events_from_the_future_are_dropped_after_a_clock_step_back():
+    h = History()
+    h.run(bond((0, 0)), 10000)
+    h.run(bond((2, 0)), 10060)
+    report = h.run(bond((2, 0)), 5000)  # the clock went back
+    assert report.total == 0 and h.state['events'] == []
 
 
 def test_counter_going_down_is_a_new_baseline_not_a_failure():

@@ -151,3 +151,66 @@ def test_an_internal_error_is_one_unknown_line_even_with_verbose(check, monkeypa
     assert result.code == 3
     assert result.output == ('BONDING UNKNOWN - internal error: ZeroDivisionError: '
                              'division by zero\n')
+
+
+@pytest.mark.parametrize('content', [b'', b'\x00' * 100, b'hello: world\n'])
+def test_a_file_that_is_not_bonding_output_is_unknown_not_a_bond_state(check, tmp_path, content):
+    make_tree(tmp_path, content, {})
+    result = check('--root', tmp_path, '-b', 'bond0', '--no-state')
+    assert result.code == 3
+    assert result.first_line == (f'BONDING UNKNOWN - bond0: cannot parse {tmp_path}/proc/net/'
+                                 'bonding/bond0: no "Bonding Mode" or "MII Status" line')
+
+
+def test_a_critical_bond_is_not_hidden_by_an_unreadable_one(check, tmp_path):
+    import shutil
+    shutil.copytree(EXAMPLES / 'seed-failover', tmp_path / 'root')
+    (tmp_path / 'root/proc/net/bonding/bond1').unlink()
+    (tmp_path / 'root/proc/net/bonding/bond1').mkdir()
+    result = check('--root', tmp_path / 'root', '-c', '2:', '--no-state')
+    assert result.code == 2
+    assert result.first_line.startswith('BONDING CRITICAL - bond0: eth0 down; bond1: cannot read ')
+
+
+def test_names_the_kernel_allows_but_perfdata_does_not_are_made_safe(check, tmp_path):
+    seed = (EXAMPLES / 'seed-failover/proc/net/bonding/bond1').read_text()
+    make_tree(tmp_path, seed.replace('eth2', "e'th=2").encode(), {})
+    os.rename(tmp_path / 'proc/net/bonding/bond0', tmp_path / 'proc/net/bonding/b=o')
+    result = check('--root', tmp_path, '--no-state')
+    assert result.code == 0, result.output
+    assert 'b_o_slaves_up=2;2:;1:;0;2' in result.output
+    assert 'e_th_2_link_failures=2c' in result.output
+
+
+json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                          | st.text(max_size=8), lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                          max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(['time', 'active', 'boot_id', 'slaves', 'events', 'samples', 'eth0',
+                        'link_failures', 'perm_hwaddr', 'event']), json_value)
+def test_a_damaged_state_file_of_the_right_format_is_set_aside_never_a_crash(field, value):
+    from check_bonding import flaps
+    from check_bonding.parse import Bond, Slave
+    from check_bonding.store import BaselineStore
+    bond = Bond('bond0', active_slave='eth0', slaves=(Slave('eth0', 'up', link_failures=1,
+                                                            perm_hwaddr='aa'),))
+    state = flaps.new_state(bond)
+    flaps.update(state, bond, 'boot', 1000, 3600)
+    if field in ('eth0', 'link_failures', 'perm_hwaddr'):
+        target = state['slaves']['eth0'] if field != 'eth0' else state['slaves']
+        target[field] = value
+    elif field == 'event':
+        state['events'].append(value)
+    else:
+        state[field] = value
+    with tempfile.TemporaryDirectory() as directory:
+        with open(f'{directory}/bond0.json', 'w') as out:
+            json.dump(state, out)
+        report = BaselineStore(directory, '/', 3600, False, lambda: 2000).update(bond, 'boot')
+        with open(f'{directory}/bond0.json') as stored:
+            assert flaps.valid_state(json.load(stored))
+    damaged = [f.text for f in report.findings if 'set aside' in f.text]
+    assert flaps.valid_state(state) or damaged
