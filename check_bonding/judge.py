@@ -86,9 +86,10 @@ def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
     if reselect == 'failure':
         return [Finding(Ok, f'{text}: primary_reselect failure keeps {active} '
                             f'active until it fails, by design')]
-    if reselect == 'better' and not _better(primary, bond.slave(active)):
+    current = bond.slave(active)
+    if reselect == 'better' and current is not None and not _better(primary, current):
         return [Finding(Ok, f'{text}: primary_reselect better keeps {active}, which is '
-                            f'as fast as the primary')]
+                            f'at least as fast as the primary')]
     return [Finding(Warn, text)]
 
 

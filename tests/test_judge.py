@@ -160,3 +160,8 @@ def test_bond_set_down_is_critical_though_proc_says_up():
 def test_lacp_churned_port_is_named():
     bond = with_slave(lacp_bond(None), 1, actor_churn='churned', partner_churn='none')
     assert problems(bond) == [(Warn, 'LACP churned on eth1')]
+
+
+def test_an_active_slave_that_is_not_listed_is_judged_not_a_crash():
+    assert problems(ab_bond(active='eth9', reselect='better')) == [
+        (Warn, 'active eth9 is not primary eth0')]
