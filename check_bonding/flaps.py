@@ -162,9 +162,11 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
         what = f'failover {was} -> {to}' if to else f'failover from {was} and back'
         report.failover = (f'{what} {ago(now - when)} '
                            f'({len(failovers)} in the last {span(window)})')
-        # Link failures explain it: --failures-warning/-critical judge those.
-        # A failover without any (an admin's ifenslave -c?) is a WARNING here.
-        report.findings.append(Finding(Ok if report.total else Warn, report.failover))
+        # With link failures that explain it, it is told with them (see
+        # describe_failures) and judged by --failures-warning/-critical; a
+        # failover without any (an admin's ifenslave -c?) is a WARNING of its own.
+        if not report.total:
+            report.findings.append(Finding(Warn, report.failover))
 
 
 def span(seconds: int) -> str:

@@ -207,24 +207,27 @@ class BondSummary(nagiosplugin.Summary):
         lines = []
         for result in results.results:
             if result.metric and result.metric.context == 'bond':
-                state = worst(r.state for r in results if r.resource is result.resource)
-                lines += self.bond_lines(result, state)
+                own = [r for r in results.results if r.resource is result.resource]
+                lines += self.bond_lines(result.metric, own)
         return lines
 
-    def bond_lines(self, result, state) -> list[str]:
-        bond = result.metric.value
+    def bond_lines(self, metric, own) -> list[str]:
+        """'bond0: warning - ...', then what each check of this bond found."""
+        state = worst(r.state for r in own)
+        bond = metric.value
         if bond is None:
-            return [f'{result.metric.name}: {state} - no such bond']
+            return [f'{metric.name}: {state} - no such bond']
         lines = [f'{bond.name}: {state} - {self.describe(bond)}']
-        lines += [f'  {f.state}: {f.text}' for f in result.hint.findings]
-        report = result.resource.report if result.resource else None
-        if report is not None:
-            lines += [f'  {f.state}: {f.text}' for f in report.findings]
-            if report.total:
-                lines.append(f'  link failures: {report.describe_failures()}')
+        for result in own:
+            context = result.metric.context if result.metric else None
+            if context in ('bond', 'history'):
+                lines += [f'  {f.state}: {f.text}' for f in result.hint.findings]
+            elif context == 'failures' and result.metric.value:
+                lines.append(f'  {result.state}: {result.resource.report.describe_failures()}')
+            elif context == 'slaves_up' and result.state != Ok:
+                lines.append(f'  {result.state}: {result}')
         if self.verbosity >= 2:
             lines.append('  ' + ', '.join(bond_facts(bond)))
-        if self.verbosity >= 2:
             lines += [f'  slave {s.name}: ' + ', '.join(slave_facts(s)) for s in bond.slaves]
         return lines
 
