@@ -212,6 +212,7 @@ def parse_proc(name: str, text: str) -> Bond:
     aggregator = None
     slaves = {}  # name -> fields, in /proc order; a repeated name updates the first
     fields, keys = bond, BOND_KEYS
+    slave = None  # the fields of the slave being read
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith('bond ') and line.endswith('has no active aggregator'):
@@ -220,6 +221,9 @@ def parse_proc(name: str, text: str) -> Bond:
             keys = SECTIONS[line]
             if keys is AGGREGATOR_KEYS:
                 fields = aggregator = {}
+                slave = None
+            elif slave is None:
+                keys = {}  # LACPDU details outside a slave: not the driver's layout
         else:
             key, sep, value = line.partition(':')
             key, value = key.strip(), value.strip()
@@ -228,7 +232,7 @@ def parse_proc(name: str, text: str) -> Bond:
             if key == 'Slave Interface':
                 if value not in slaves and len(slaves) >= MAX_SLAVES:
                     value = None  # over the bound: read on, keep nothing
-                fields = slaves.setdefault(value, {'name': value})
+                fields = slave = slaves.setdefault(value, {'name': value})
                 keys = SLAVE_KEYS
             else:
                 _set(fields, keys, key, value)

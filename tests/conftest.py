@@ -1,13 +1,20 @@
 """Shared helpers: run the whole check in-process, as Nagios would see it."""
 import io
+import os
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import NamedTuple
 
 import nagiosplugin
 import pytest
+from hypothesis import settings
 
 from check_bonding import cli, plugin
+
+# CI replays the same examples every run (HYPOTHESIS_PROFILE=ci in .ci/run), so
+# a landing never depends on luck; by hand, each run explores new ones.
+settings.register_profile('ci', derandomize=True)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'default'))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / 'examples'
