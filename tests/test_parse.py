@@ -106,3 +106,9 @@ def test_unknown_lines_duplicates_and_garbage_are_not_fatal():
     bond = parse_proc('b', text)
     assert bond.mode == 'something new'
     assert [(s.name, s.mii_status, s.link_failures) for s in bond.slaves] == [('eth0', 'up', 5)]
+
+
+def test_lacp_pdu_details_count_only_inside_a_slave():
+    assert parse_proc('b', 'details partner lacp pdu:\n    port state: 1\n').slaves == ()
+    bond = parse_proc('b', 'Slave Interface: eth0\ndetails partner lacp pdu:\n  port state: 1\n')
+    assert bond.slave('eth0').partner_port_state == 1
