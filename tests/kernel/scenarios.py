@@ -156,11 +156,11 @@ SCENARIOS = {s.name: s for s in [
     Scenario("ab-failover", "active-backup with primary eth0: eth0's cable pulled, eth1 active",
              f"{AB_PRIMARY}; {FAILOVER}"),
     Scenario("ab-going-back",
-             "active-backup, primary eth0, updelay 5000: eth0 pulled then replugged "
+             "active-backup, primary eth0, updelay 15000: eth0 pulled then replugged "
              "0.5 s ago, so eth0 is in its updelay ('going back') and eth1 still active",
              # updelay set after enslaving: set before, a new backup slave
-             # would also spend 5 s "going back"
-             f"{AB_PRIMARY}; ip link set bond0 type bond updelay 5000\n"
+             # would also spend the updelay "going back"
+             f"{AB_PRIMARY}; ip link set bond0 type bond updelay 15000\n"
              f"{FAILOVER}; plug 0; sleep 0.5"),
     Scenario("ab-reselected",
              "active-backup, primary eth0: eth0 pulled and replugged, eth0 active "
