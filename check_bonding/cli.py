@@ -191,7 +191,7 @@ def capture(args):
     from .capture import capture as copy_tree
     from .system import System
     system = System(args.root)
-    bonds = [b for b in args.bond or system.bond_names() if b not in args.exclude]
+    bonds = system.bonds_to_check(args.bond, args.exclude)
     try:
         skipped = copy_tree(system, bonds, args.capture)
     except OSError as err:

@@ -36,7 +36,7 @@ class Report:
         self.window = window
         self.counted = counted  # False when the history could not be used
         self.failover = None    # text of the last failover in the window
-        self.failures: dict[str, list[float]] = {}  # slave: times failures were seen
+        self.last_failure: dict[str, float] = {}  # slave: when its last failure was seen
         self.counts: dict[str, int] = {}            # slave: failures in the window
         self.findings = list(findings)
 
@@ -49,7 +49,7 @@ class Report:
         last failover those failures caused, if any."""
         return ', '.join([
             f'{slave} link failed {count} time{"s" if count != 1 else ""} in the last '
-            f'{span(self.window)} (last {ago(self.now - max(self.failures[slave]))})'
+            f'{span(self.window)} (last {ago(self.now - self.last_failure[slave])})'
             for slave, count in self.counts.items()] + [self.failover] * bool(self.failover))
 
 
@@ -146,7 +146,7 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
     for when, kind, slave, detail in recent:
         if kind == FAILURE:
             report.counts[slave] = report.counts.get(slave, 0) + detail
-            report.failures.setdefault(slave, []).append(when)
+            report.last_failure[slave] = max(when, report.last_failure.get(slave, when))
         elif kind == LEFT:
             left[slave] = when
         elif kind == JOINED:

@@ -292,8 +292,8 @@ def expectations(args) -> Callable[[str], Expectation]:
 def resources(args, system: System, clock) -> list:
     # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
     # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
-    named = args.bond or [*system.bond_names(), *args.primaries, *args.expected_slaves]
-    names = [n for n in dict.fromkeys(named) if n and n not in args.exclude]
+    names = system.bonds_to_check(args.bond, args.exclude,
+                                  also=[*args.primaries, *args.expected_slaves])
     if not names:
         where = f' under {args.root}' if args.root != '/' else ''
         return [Failure(f'no bonding interfaces found{where}: is the bonding module loaded?')]

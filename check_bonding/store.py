@@ -137,12 +137,15 @@ class BaselineStore:
         self.window = window
         self.reset = reset
         self.clock = clock
+        self.directory_ready = False  # made (or found) once per run, not per bond
 
     def update(self, bond: Bond, boot_id: str | None) -> flaps.Report:
         """This run against the stored history; storage trouble is a WARNING."""
         now = self.clock()
         try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            if not self.directory_ready:
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                self.directory_ready = True
             state_file = StateFile(state_path(self.directory, bond.name, self.tag))
             try:
                 return self._update(state_file, bond, boot_id, now)
@@ -166,9 +169,9 @@ class BaselineStore:
                 raise
             problem = self._set_aside(state_file.path, str(err), now)
         state = state_file.data
-        if state and not flaps.valid_state(state) and problem is None:
+        if problem is None and state and not flaps.valid_state(state):
             problem = self._set_aside(state_file.path, 'foreign format', now)
-        if problem or not flaps.valid_state(state):
+        if problem or not state:
             state = flaps.new_state(bond)
         report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
         if problem:

@@ -86,6 +86,11 @@ class System:
                 names = []
         return [n for n in names if valid_ifname(n)][:MAX_BONDS]
 
+    def bonds_to_check(self, named: list[str], excluded: list[str], also=()) -> list[str]:
+        """`named` (-b), or every bond found plus `also`; without `excluded`; each once."""
+        candidates = named or [*self.bond_names(), *also]
+        return [n for n in dict.fromkeys(candidates) if n and n not in excluded]
+
     def read_bond(self, name: str) -> Bond | None:
         """The bond `name`, or None if it does not exist; raises OSError, or
         ValueError for a file that is not the bonding driver's."""
