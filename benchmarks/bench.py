@@ -5,7 +5,9 @@ Measures wall time and peak RSS (median of several runs) of:
   floor-import   python -c "import nagiosplugin, psutil"  (what the plugin cannot avoid)
   one-bond       one active-backup bond with two slaves
   32x4           32 bonds of 4 slaves each
-  32x4-nostate   the same with --no-state: without the 32 state files (and fsyncs)
+  32x4-nostate   the same with --no-state: without the 32 state files
+  32x4-changing  the same, every slave with a new link failure at every run: 32 files
+                 written and fsynced (the other cases are quiet: nothing to write)
   1000-ifaces    one bond on a host with 1000 other interfaces (sysfs and /proc/net/dev)
 and prints ratios against the floors measured in the same run.
 
@@ -14,6 +16,7 @@ and prints ratios against the floors measured in the same run.
 """
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -76,6 +79,16 @@ def make_host(root, bonds, slaves, noise=0):
     return root
 
 
+def add_link_failures(root):
+    """Each slave's Link Failure Count + 1: the next run has a change to store."""
+    for name in os.listdir(f'{root}/proc/net/bonding'):
+        path = f'{root}/proc/net/bonding/{name}'
+        with open(path) as proc:
+            text = proc.read()
+        write(root, f'proc/net/bonding/{name}', re.sub(
+            r'Link Failure Count: (\d+)', lambda m: f'Link Failure Count: {int(m[1]) + 1}', text))
+
+
 def run_once(argv):
     """Wall seconds and peak RSS (KiB) of one run of argv."""
     start = time.perf_counter()
@@ -92,7 +105,9 @@ def measure(cases, runs):
     comes and goes on the machine weighs on all of them alike."""
     samples = {name: [] for name in cases}
     for _ in range(runs):
-        for name, argv in cases.items():
+        for name, (argv, before) in cases.items():
+            if before:
+                before()
             samples[name].append(run_once(argv))
     return {name: (statistics.median(w for w, _ in runs_), statistics.median(r for _, r in runs_))
             for name, runs_ in samples.items()}
@@ -111,14 +126,19 @@ def main():
     plugin = [script] if os.path.exists(script) else [python, '-m', 'check_bonding']
     with tempfile.TemporaryDirectory() as tmp:
         state = os.path.join(tmp, 'state')
-        cases = {
-            'floor-python': [python, '-c', 'pass'],
-            'floor-import': [python, '-c', 'import nagiosplugin, psutil'],
-            'one-bond': plugin + ['--root', make_host(f'{tmp}/one', 1, 2), '--state-dir', state],
-            '32x4': plugin + ['--root', make_host(f'{tmp}/many', 32, 4), '--state-dir', state],
-            '32x4-nostate': plugin + ['--root', f'{tmp}/many', '--no-state'],
-            '1000-ifaces': plugin + ['--root', make_host(f'{tmp}/noisy', 1, 2, noise=1000),
-                                     '--state-dir', state],
+        changing = make_host(f'{tmp}/changing', 32, 4)
+        cases = {  # name: (argv, what to do before each run)
+            'floor-python': ([python, '-c', 'pass'], None),
+            'floor-import': ([python, '-c', 'import nagiosplugin, psutil'], None),
+            'one-bond': (plugin + ['--root', make_host(f'{tmp}/one', 1, 2),
+                                   '--state-dir', state], None),
+            '32x4': (plugin + ['--root', make_host(f'{tmp}/many', 32, 4),
+                               '--state-dir', state], None),
+            '32x4-nostate': (plugin + ['--root', f'{tmp}/many', '--no-state'], None),
+            '32x4-changing': (plugin + ['--root', changing, '--state-dir', state],
+                              lambda: add_link_failures(changing)),
+            '1000-ifaces': (plugin + ['--root', make_host(f'{tmp}/noisy', 1, 2, noise=1000),
+                                      '--state-dir', state], None),
         }
         measure(cases, 2)  # warm the page cache and the state files
         results = measure(cases, runs)

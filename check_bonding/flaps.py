@@ -8,8 +8,12 @@ and a parsed Bond; the clock is a parameter, so tests can drive time.
 State format 1:
   {"format": 1, "bond": "bond0", "boot_id": "...", "time": 1700000000.0,
    "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "..."}},
-   "events": [[time, kind, slave, detail], ...],   # kinds below, pruned by age
-   "samples": [[time, active, {"eth0": 2, ...}], ...]}  # one per run in the window
+   "events": [[time, kind, slave, detail], ...]}   # kinds below, pruned by age
+
+"time" is when the baseline last changed, not when the last run was: a run
+that finds everything as stored leaves the state as it is, so store.py need
+not rewrite (and fsync) the file of every quiet bond at every check. The
+events carry what the window needs; a quiet run adds nothing to them.
 """
 from __future__ import annotations
 
@@ -21,8 +25,6 @@ from .judge import Finding
 from .parse import Bond
 
 FORMAT = 1
-MAX_SAMPLES = 60  # runs kept within the window (an hour of 1-minute checks);
-#                   the events, not the samples, carry the failure counts
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
 FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
 
@@ -65,9 +67,7 @@ def valid_state(state) -> bool:
                 and all(isinstance(name, str) and isinstance(s['link_failures'], int)
                         and isinstance(s['perm_hwaddr'], TEXT)
                         for name, s in state['slaves'].items())
-                and all(_valid_event(*event) for event in state['events'])
-                and all(isinstance(sample, list) and isinstance(sample[0], NUMBER)
-                        for sample in state['samples']))
+                and all(_valid_event(*event) for event in state['events']))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return False
 
@@ -80,13 +80,14 @@ def _valid_event(when, kind, slave, detail) -> bool:
 
 def new_state(bond: Bond) -> dict:
     return {'format': FORMAT, 'bond': bond.name, 'boot_id': None, 'time': None,
-            'active': None, 'slaves': {}, 'events': [], 'samples': []}
+            'active': None, 'slaves': {}, 'events': []}
 
 
 def update(state: dict, bond: Bond, boot_id: str | None, now: float,
            window: int, reset: bool = False) -> Report:
-    """Record this run in `state` (changed in place) and report the window."""
+    """Record what changed in `state` (in place) and report the window."""
     report = Report(now, window)
+    before = _baseline(state)
     first_run = state['time'] is None
     if reset:
         state['events'] = []
@@ -99,16 +100,21 @@ def update(state: dict, bond: Bond, boot_id: str | None, now: float,
         _compare(state, bond, now, report)
     # With no active slave now (all down), remember the last one: the next
     # active slave is then seen as the failover it is.
-    state.update(boot_id=boot_id, time=now, active=bond.active_slave or state['active'], slaves={
+    state.update(boot_id=boot_id, active=bond.active_slave or state['active'], slaves={
         s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
         for s in bond.slaves if s.link_failures is not None})
     # Events "from the future" (the clock was set back) would never expire: drop them.
     state['events'] = [e for e in state['events']
                        if now - max(window, KEEP_EVENTS) < e[0] <= now]
-    state['samples'] = [x for x in state['samples'] if x[0] > now - window][-MAX_SAMPLES + 1:] + [
-        [now, bond.active_slave, {s.name: s.link_failures for s in bond.slaves}]]
+    if first_run or _baseline(state) != before:
+        state['time'] = now
     _summarise(state['events'], now, window, report)
     return report
+
+
+def _baseline(state: dict) -> tuple:
+    """Everything update() may change but the time (events copied: appended in place)."""
+    return state['boot_id'], state['active'], state['slaves'], list(state['events'])
 
 
 def _compare(state: dict, bond: Bond, now: float, report: Report) -> None:

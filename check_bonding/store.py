@@ -4,9 +4,10 @@ nagiosplugin's Cookie does the JSON and the exclusive lock, but its commit
 truncates the file and writes it in place: a run killed in between (timeout,
 SIGKILL, disk full) leaves a torn baseline, and a damaged file is truncated
 on open. StateFile wraps it: commit writes a temporary file, fsyncs it and
-renames it over the old one; open re-locks when a concurrent run renamed a
-new file in meanwhile, refuses symlinks and files of other users, and never
-truncates what it cannot read, so the caller can set it aside.
+renames it over the old one, and only when the data changed; open re-locks
+when a concurrent run renamed a new file in meanwhile, refuses symlinks and
+files of other users, and never truncates what it cannot read, so the caller
+can set it aside.
 """
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def root_tag(root: str) -> str:
 class StateFile(nagiosplugin.Cookie):
     """A Cookie whose file is replaced atomically (see the module docstring)."""
 
+    stored = None  # the file's text as loaded: commit does not write the same again
+
     def open(self):
         while True:
             self.fobj = self._create_fobj()
@@ -68,7 +71,6 @@ class StateFile(nagiosplugin.Cookie):
             except FileNotFoundError:
                 pass
             self.close()  # a concurrent run renamed a new file in: lock that one
-        self._remove_stale_temporaries()
         if os.fstat(self.fobj.fileno()).st_size:
             self.data = self._load()
         return self
@@ -89,33 +91,31 @@ class StateFile(nagiosplugin.Cookie):
 
     def _load(self):
         try:
-            return super()._load()
+            data = super()._load()
         except ValueError as err:  # Cookie would truncate on ValueError
             raise StateError(f'unreadable ({str(err.args[0])[:60]})') from None
-
-    def _remove_stale_temporaries(self):
-        """Temporary files of runs killed while writing (we hold the lock)."""
-        directory, name = os.path.split(self.path)
-        for entry in os.listdir(directory or '.'):
-            if entry.startswith(name + '.') and entry.endswith('.tmp'):
-                try:
-                    os.unlink(os.path.join(directory, entry))
-                except OSError:
-                    pass
+        self.fobj.seek(0)
+        self.stored = self.fobj.read()
+        return data
 
     def commit(self):
         """Write a temporary file, fsync, rename: the old or the new, never torn.
 
-        SIGALRM (the -t timeout) waits until the rename is done. The directory
-        is not fsynced: after a power loss the old baseline may come back,
-        which is one of the two allowed outcomes, and it saves a sync per bond.
+        Nothing is written when the file already holds this data: a quiet
+        bond costs no write and no fsync. SIGALRM (the -t timeout) waits
+        until the rename is done. The directory is not fsynced: after a power
+        loss the old baseline may come back, which is one of the two allowed
+        outcomes, and it saves a sync per bond.
         """
-        tmp = f'{self.path}.{os.getpid()}.tmp'
+        text = json.dumps(self.data, separators=(',', ':')) + '\n'
+        if text == self.stored:
+            return
+        tmp = f'{self.path}.tmp'  # only the lock holder writes it; O_TRUNC clears a killed run's
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                os.write(fd, json.dumps(self.data, separators=(',', ':')).encode() + b'\n')
+                os.write(fd, text.encode())
                 os.fdatasync(fd)
             finally:
                 os.close(fd)
@@ -141,18 +141,18 @@ class BaselineStore:
 
     def update(self, bond: Bond, boot_id: str | None) -> flaps.Report:
         """This run against the stored history; storage trouble is a WARNING."""
-        now = self.clock()
         try:
             if not self.directory_ready:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
                 self.directory_ready = True
             state_file = StateFile(state_path(self.directory, bond.name, self.tag))
             try:
-                return self._update(state_file, bond, boot_id, now)
+                return self._update(state_file, bond, boot_id)
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
-            return flaps.Report(now, self.window, [self._cannot_store(err)], counted=False)
+            return flaps.Report(self.clock(), self.window, [self._cannot_store(err)],
+                                counted=False)
 
     def _cannot_store(self, err: Exception) -> Finding:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
@@ -160,17 +160,21 @@ class BaselineStore:
         return Finding(Warn, f'cannot store baseline in {where}: {reason} '
                              f'(use --state-dir DIR or --no-state)')
 
-    def _update(self, state_file: StateFile, bond: Bond, boot_id, now) -> flaps.Report:
-        problem = None
+    def _update(self, state_file: StateFile, bond: Bond, boot_id) -> flaps.Report:
+        damage = None
         try:
             state_file.open()
         except StateError as err:
             if state_file.fobj is None:
                 raise
-            problem = self._set_aside(state_file.path, str(err), now)
+            damage = str(err)
+        # Read the time with the lock held: a run that waited for it must not
+        # take the events of the run before it for events "from the future".
+        now = self.clock()
         state = state_file.data
-        if problem is None and state and not flaps.valid_state(state):
-            problem = self._set_aside(state_file.path, 'foreign format', now)
+        if damage is None and state and not flaps.valid_state(state):
+            damage = 'foreign format'
+        problem = damage and self._set_aside(state_file.path, damage, now)
         if problem or not state:
             state = flaps.new_state(bond)
         report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
@@ -185,6 +189,13 @@ class BaselineStore:
 
     @staticmethod
     def _set_aside(path: str, why: str, now: float) -> Finding:
+        """Keep a copy of the damaged file; the locked file stays in place until
+        commit renames the new one over it, so no concurrent run can slip in."""
         aside = f'{path}.bad-{int(now)}'
-        os.rename(path, aside)
+        try:
+            os.link(path, aside)
+        except FileExistsError:
+            pass  # set aside in this second already
+        except OSError:
+            os.rename(path, aside)  # a filesystem without hard links
         return Finding(Warn, f'state file {path} {why}: set aside as {aside}, new baseline')

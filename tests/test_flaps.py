@@ -143,11 +143,19 @@ def test_reset_accepts_current_counters():
         'baseline reset (--reset): current counters accepted']
 
 
-def test_every_run_is_a_sample_and_the_state_stays_valid():
+def test_a_quiet_run_leaves_the_state_as_it_was_and_a_change_dates_it():
     h = History()
-    for t in range(5):
-        h.run(bond((t, 0)), t * 60)
-    assert len(h.state['samples']) == 5 and flaps.valid_state(h.state)
+    h.run(bond((1, 0)), 0)
+    first = copy.deepcopy(h.state)
+    h.run(bond((1, 0)), 60)
+    assert h.state == first and h.state['time'] == 0 and flaps.valid_state(h.state)
+    assert h.run(bond((1, 0)), 120, reset=True).total == 0 and h.state == first
+    h.run(bond((2, 0)), 180)
+    assert h.state['time'] == 180 and h.state['slaves']['eth0']['link_failures'] == 2
+    h.run(bond((2, 0), active='eth1'), 240)
+    assert h.state['time'] == 240 and h.state['active'] == 'eth1'
+    h.run(bond((2, 0), active='eth1'), 241 + HOUR * 24)  # only the events aged out
+    assert h.state['events'] == [] and h.state['time'] == 241 + HOUR * 24
 
 
 def test_foreign_or_damaged_states_are_not_valid():

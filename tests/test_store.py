@@ -121,19 +121,44 @@ def test_default_state_dir_prefers_systemd_then_var_lib_then_xdg(tmp_path):
     assert not chosen.startswith('/tmp/check_bonding')
 
 
-def check_process(state_dir, *extra):
-    return subprocess.Popen([sys.executable, '-m', 'check_bonding', '--root', str(SEED),
-                             '-b', 'bond0', '--state-dir', str(state_dir), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+JOINER = '''
+import sys, time
+from check_bonding.parse import Bond, Slave
+from check_bonding.store import BaselineStore
+directory, me, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+bond = Bond('bond0', active_slave='eth0', slaves=[
+    Slave('eth0', 'up', link_failures=0, perm_hwaddr='aa'), Slave(me, 'up', link_failures=0)])
+store = BaselineStore(directory, '/', 3600, False, time.time)
+time.sleep(max(0, start - time.time()))
+store.update(bond, 'boot')
+'''
 
 
 def test_concurrent_runs_serialise_and_none_loses_its_update(state_dir):
-    runs = [check_process(state_dir) for _ in range(24)]
-    outputs = [p.communicate(timeout=120) for p in runs]
-    assert all(p.returncode == 1 for p in runs), outputs
-    assert not any('Traceback' in out + err for out, err in outputs)
-    state = json.load(open(state_path(str(state_dir), 'bond0', root_tag(str(SEED)))))
-    assert flaps.valid_state(state) and len(state['samples']) == 24
+    """24 processes released at one instant, each seeing its own new slave:
+    every one's "joined" event must be in the history. Without the lock
+    they read the same baseline and the last rename drops the others' events."""
+    store(state_dir, time.time()).update(bond(0), 'boot')
+    start = time.time() + 3  # all started and imported by then
+    runs = [subprocess.Popen([sys.executable, '-c', JOINER, str(state_dir), f'x{n}', str(start)],
+                             stderr=subprocess.PIPE, text=True) for n in range(24)]
+    errors = [p.communicate(timeout=120)[1] for p in runs]
+    assert [p.returncode for p in runs] == [0] * 24, errors
+    state = json.load(open(state_path(str(state_dir), 'bond0', root_tag('/'))))
+    assert flaps.valid_state(state)
+    joined = sorted(e[2] for e in state['events'] if e[1] == flaps.JOINED)
+    assert joined == sorted(f'x{n}' for n in range(24))
+
+
+def test_a_quiet_run_does_not_rewrite_the_file_and_a_change_replaces_it(state_dir):
+    path = Path(state_path(str(state_dir), 'bond0', root_tag('/')))
+    store(state_dir, 1000).update(bond(0), 'boot')
+    written = path.stat()
+    assert store(state_dir, 1300).update(bond(0), 'boot').total == 0
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert store(state_dir, 1600).update(bond(1), 'boot').total == 1
+    assert path.stat().st_ino != written.st_ino
+    assert json.loads(path.read_text())['time'] == 1600 and list(state_dir.iterdir()) == [path]
 
 
 WRITER = '''
