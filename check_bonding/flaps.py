@@ -11,9 +11,10 @@ State format 1:
    "events": [[time, kind, slave, detail], ...]}   # kinds below, pruned by age
 
 "time" is when the baseline last changed, not when the last run was: a run
-that finds everything as stored leaves the state as it is, so store.py need
-not rewrite (and fsync) the file of every quiet bond at every check. The
-events carry what the window needs; a quiet run adds nothing to them.
+that finds everything as stored leaves the state as it is (Report.changed
+False), so store.py need not rewrite (and fsync) the file of every quiet
+bond at every check. The events carry what the window needs; a quiet run
+adds nothing to them.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Report:
         self.now = now
         self.window = window
         self.counted = counted  # False when the history could not be used
+        self.changed = False    # the state differs from what was stored: save it
         self.failover = None    # text of the last failover in the window
         self.last_failure: dict[str, float] = {}  # slave: when its last failure was seen
         self.counts: dict[str, int] = {}            # slave: failures in the window
@@ -106,7 +108,8 @@ def update(state: dict, bond: Bond, boot_id: str | None, now: float,
     # Events "from the future" (the clock was set back) would never expire: drop them.
     state['events'] = [e for e in state['events']
                        if now - max(window, KEEP_EVENTS) < e[0] <= now]
-    if first_run or _baseline(state) != before:
+    report.changed = first_run or _baseline(state) != before
+    if report.changed:
         state['time'] = now
     _summarise(state['events'], now, window, report)
     return report

@@ -4,10 +4,10 @@ nagiosplugin's Cookie does the JSON and the exclusive lock, but its commit
 truncates the file and writes it in place: a run killed in between (timeout,
 SIGKILL, disk full) leaves a torn baseline, and a damaged file is truncated
 on open. StateFile wraps it: commit writes a temporary file, fsyncs it and
-renames it over the old one, and only when the data changed; open re-locks
-when a concurrent run renamed a new file in meanwhile, refuses symlinks and
-files of other users, and never truncates what it cannot read, so the caller
-can set it aside.
+renames it over the old one; open re-locks when a concurrent run renamed a
+new file in meanwhile, refuses symlinks and files of other users, and never
+truncates what it cannot read, so the caller can set it aside. A run that
+changed nothing (flaps.Report.changed) does not commit at all.
 """
 from __future__ import annotations
 
@@ -59,8 +59,6 @@ def root_tag(root: str) -> str:
 class StateFile(nagiosplugin.Cookie):
     """A Cookie whose file is replaced atomically (see the module docstring)."""
 
-    stored = None  # the file's text as loaded: commit does not write the same again
-
     def open(self):
         while True:
             self.fobj = self._create_fobj()
@@ -91,31 +89,23 @@ class StateFile(nagiosplugin.Cookie):
 
     def _load(self):
         try:
-            data = super()._load()
+            return super()._load()
         except ValueError as err:  # Cookie would truncate on ValueError
             raise StateError(f'unreadable ({str(err.args[0])[:60]})') from None
-        self.fobj.seek(0)
-        self.stored = self.fobj.read()
-        return data
 
     def commit(self):
         """Write a temporary file, fsync, rename: the old or the new, never torn.
 
-        Nothing is written when the file already holds this data: a quiet
-        bond costs no write and no fsync. SIGALRM (the -t timeout) waits
-        until the rename is done. The directory is not fsynced: after a power
-        loss the old baseline may come back, which is one of the two allowed
-        outcomes, and it saves a sync per bond.
+        SIGALRM (the -t timeout) waits until the rename is done. The directory
+        is not fsynced: after a power loss the old baseline may come back,
+        which is one of the two allowed outcomes, and it saves a sync per bond.
         """
-        text = json.dumps(self.data, separators=(',', ':')) + '\n'
-        if text == self.stored:
-            return
         tmp = f'{self.path}.tmp'  # only the lock holder writes it; O_TRUNC clears a killed run's
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                os.write(fd, text.encode())
+                os.write(fd, json.dumps(self.data, separators=(',', ':')).encode() + b'\n')
                 os.fdatasync(fd)
             finally:
                 os.close(fd)
@@ -180,11 +170,12 @@ class BaselineStore:
         report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
         if problem:
             report.findings.append(problem)
-        state_file.data = state
-        try:
-            state_file.commit()
-        except OSError as err:
-            report.findings.append(self._cannot_store(err))
+        if report.changed:  # a quiet bond costs no write and no fsync
+            state_file.data = state
+            try:
+                state_file.commit()
+            except OSError as err:
+                report.findings.append(self._cannot_store(err))
         return report
 
     @staticmethod

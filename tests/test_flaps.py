@@ -145,12 +145,12 @@ def test_reset_accepts_current_counters():
 
 def test_a_quiet_run_leaves_the_state_as_it_was_and_a_change_dates_it():
     h = History()
-    h.run(bond((1, 0)), 0)
+    assert h.run(bond((1, 0)), 0).changed
     first = copy.deepcopy(h.state)
-    h.run(bond((1, 0)), 60)
+    assert not h.run(bond((1, 0)), 60).changed
     assert h.state == first and h.state['time'] == 0 and flaps.valid_state(h.state)
     assert h.run(bond((1, 0)), 120, reset=True).total == 0 and h.state == first
-    h.run(bond((2, 0)), 180)
+    assert h.run(bond((2, 0)), 180).changed
     assert h.state['time'] == 180 and h.state['slaves']['eth0']['link_failures'] == 2
     h.run(bond((2, 0), active='eth1'), 240)
     assert h.state['time'] == 240 and h.state['active'] == 'eth1'
