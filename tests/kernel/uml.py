@@ -27,8 +27,10 @@ Typical use::
         print(r.user, r.returncode, r.stdout)
 """
 
+import ctypes
 import functools
 import os
+import struct
 import shlex
 import shutil
 import signal
@@ -53,6 +55,16 @@ MODULES = (
 )
 USERS = ("root", "nobody")
 
+# On hosts with AVX-512 (or AMX) the 6.1 UML kernel dies at its first user
+# process ("userspace - ptrace set fp regs failed, errno = 14"): the host's
+# PTRACE_SETREGSET(NT_X86_XSTATE) wants the whole XSAVE area, which is larger
+# than UML 6.1's buffer. Making that request fail (a seccomp filter, below)
+# sends UML to its FXSAVE fallback, which keeps x87/SSE state only, so guest
+# programs must not use AVX: glibc's tunables switch its AVX code paths off.
+FXSAVE_ONLY_ENV = ("glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,"
+                   "-AVX512CD,-AVX_Fast_Unaligned_Load,-ERMS,-FSRM")
+XSTATE_FAILURE = "ptrace set fp regs failed"
+
 # PID 1 of the guest. The kernel runs it with a bare environment and
 # nothing mounted but devtmpfs on /dev. The user script runs in a subshell so that
 # whatever it does, the guest records its exit status and powers off (the
@@ -60,6 +72,7 @@ USERS = ("root", "nobody")
 INIT = """#!/bin/sh
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/ LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
+{tunables}
 export OUT={out} MODULES={modules}
 mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t tmpfs run /run
 cd /
@@ -115,6 +128,41 @@ class CommandResult:
     stderr: str
 
 
+def _refuse_xstate_ptrace():
+    """In the child before exec: ptrace(PTRACE_GETREGSET, pid, NT_X86_XSTATE)
+    fails with EIO, so UML falls back to PTRACE_GETFPREGS (see FXSAVE_ONLY_ENV).
+    A classic BPF program: x86_64 only, syscall ptrace (101), request 0x4204,
+    note type 0x202; everything else is allowed."""
+    def insn(code, k, jt=0, jf=0):
+        return struct.pack("HBBI", code, jt, jf, k)
+    load, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+    allow, eio = 0x7FFF0000, 0x00050000 | 5
+    checks = ((4, 0xC000003E), (0, 101), (16, 0x4204), (32, 0x202))  # offsets in seccomp_data
+    prog = b"".join(insn(load, offset) + insn(jeq, value, 1, 0) + insn(ret, allow)
+                    for offset, value in checks) + insn(ret, eio)
+    buf = ctypes.create_string_buffer(prog)
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if (libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0 or libc.prctl(
+            pr_set_seccomp, seccomp_mode_filter,
+            ctypes.byref(Fprog(len(prog) // 8, ctypes.addressof(buf))), 0, 0) != 0):
+        raise OSError(ctypes.get_errno(), "seccomp filter refused")
+
+
+@functools.lru_cache(maxsize=None)
+def fxsave_only():
+    """Does this host need the FXSAVE fallback? Tried once per process."""
+    try:
+        boot("true", timeout=60, fxsave=False)
+    except BootError as e:
+        shutil.rmtree(e.result.workdir, ignore_errors=True)
+        return XSTATE_FAILURE in e.result.console
+    return False
+
+
 def module_dir():
     """The UML modules directory for the installed kernel, or None."""
     dirs = sorted(MODULES_ROOT.glob("*/kernel/drivers/net/bonding/bonding.ko"))
@@ -152,7 +200,7 @@ def available(probe=True):
     return True, ""
 
 
-def boot(script, timeout=120, workdir=None, mem="768M"):
+def boot(script, timeout=120, workdir=None, mem="768M", fxsave=None):
     """Boot a guest that runs shell ``script`` (sourced by /bin/sh) and halts.
 
     The script sees $OUT (a host directory, empty at start), $MODULES (the
@@ -162,7 +210,10 @@ def boot(script, timeout=120, workdir=None, mem="768M"):
     Returns a :class:`Boot`; raises :class:`BootError` if the guest timed out
     (the UML process group is killed) or never reached the end of init.
     ``workdir`` (default: a new temp dir) is left for the caller to remove.
+    ``fxsave``: use the FXSAVE fallback (default: where the host needs it).
     """
+    if fxsave is None:
+        fxsave = fxsave_only()
     work = Path(workdir or tempfile.mkdtemp(prefix="uml-"))
     work.chmod(0o755)  # guest users other than root need to reach $OUT
     out, home = work / "out", work / "home"
@@ -171,7 +222,8 @@ def boot(script, timeout=120, workdir=None, mem="768M"):
     (work / "script.sh").write_text(script)
     init = work / "init.sh"
     init.write_text(INIT.format(out=shlex.quote(str(out)), modules=module_dir(),
-                                script=shlex.quote(str(work / "script.sh"))))
+                                script=shlex.quote(str(work / "script.sh")),
+                                tunables=f"export GLIBC_TUNABLES={FXSAVE_ONLY_ENV}" if fxsave else ""))
     init.chmod(0o755)
     cmd = [KERNEL, f"mem={mem}", "rootfstype=hostfs", "rootflags=/", "rw",
            f"init={init}", "con=null", "con0=null,fd:1"]
@@ -182,7 +234,8 @@ def boot(script, timeout=120, workdir=None, mem="768M"):
         # whole process group, and only that group.
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=console,
                                 stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=_refuse_xstate_ptrace if fxsave else None)
         try:
             proc.wait(timeout=timeout)
             timed_out = False
