@@ -315,7 +315,7 @@ def run(args, clock: Callable[[], float] = time.time):
     signal.alarm(args.timeout)  # discovery too must not outlive -t
     try:
         expectation = expectations(args)
-        nagiosplugin.Check(
+        check = nagiosplugin.Check(
             *resources(args, System(args.root), clock),
             BondContext(expectation),
             SlavesUpContext(args.warning, args.critical),
@@ -323,9 +323,10 @@ def run(args, clock: Callable[[], float] = time.time):
             HistoryContext(),
             nagiosplugin.ScalarContext('count'),
             BondSummary(expectation, args.verbose),
-            BondResults(),
-            # the rest of -t: discovery above ran under the same alarm
-            name='bonding').main(verbose=args.verbose, timeout=signal.alarm(0) or 1)
+            BondResults())
+        check.name = 'bonding'  # the output's prefix; Check(name=) is nagiosplugin 1.4 only
+        # the rest of -t: discovery above ran under the same alarm
+        check.main(verbose=args.verbose, timeout=signal.alarm(0) or 1)
     except nagiosplugin.Timeout:
         unknown(f'timeout: no result within {args.timeout}s (-t)')
     except Exception as err:  # noqa: BLE001 - a bug must still be one line
