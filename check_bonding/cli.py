@@ -4,10 +4,13 @@ Only argparse is imported until the arguments are valid, so -h and -V
 cost no more than starting Python. Every usage error is UNKNOWN (exit 3),
 not argparse's exit 2, which Nagios would read as CRITICAL.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import re
 import sys
+from collections import namedtuple
 
 from . import __version__
 from .ifname import valid_ifname
@@ -105,53 +108,94 @@ def parser() -> Parser:
     return p
 
 
-def parse_args(argv=None):
+class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slaves '
+                                   'warning critical root failure_window failures_warning '
+                                   'failures_critical state_dir reset capture timeout verbose')):
+    """What the command line asks for, validated: the one record the check reads.
+
+    bonds/excluded: names (-b/-x); primaries, expected_slaves: {'' or bond:
+    tuple of names} (-p, --slaves; BOND= beats the plain form); mode: a kernel
+    mode name or None; warning ... failures_critical: range texts or None;
+    state_dir: None with --no-state."""
+    __slots__ = ()
+
+
+def parse_args(argv=None) -> Options:
+    """The command line as Options; a usage error exits UNKNOWN with a usage line."""
     try:
-        args = parser().parse_args(argv)
-        validate(args)
+        return validate(parser().parse_args(argv))
     except (UsageError, argparse.ArgumentTypeError) as err:
         usage_exit(str(err))
-    return args
 
 
-def validate(args) -> None:
-    """Reject what argparse cannot: bad names, modes, ranges, BOND= forms."""
-    from .parse import mode_name
-    for name in args.bond + args.exclude:
-        if not valid_ifname(name):
-            raise UsageError(f"invalid interface name '{name}' (1-15 characters, "
-                             "no '/', ':' or whitespace)")
-    both = sorted(set(args.bond) & set(args.exclude))
-    if both:
-        raise UsageError(f"-b and -x both name {', '.join(both)}")
-    if args.mode is not None:
-        if mode_name(args.mode) is None:
-            raise UsageError(f"unknown mode '{args.mode}' (balance-rr, active-backup, "
-                             "balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb or 0-6)")
-        args.mode = mode_name(args.mode)
-    import nagiosplugin
+def validate(args: argparse.Namespace) -> Options:
+    """Reject what argparse cannot (bad names, modes, ranges, BOND= forms) and
+    build the Options record; the namespace is not changed."""
+    bonds, excluded = bond_names(args.bond, args.exclude)
     for option in ('warning', 'critical', 'failures_warning', 'failures_critical'):
-        spec = getattr(args, option)
-        if spec is not None:
-            try:
-                nagiosplugin.Range(spec)
-            except ValueError:
-                raise UsageError(f"invalid range '{spec}' for --{option.replace('_', '-')} "
-                                 "(e.g. 2: or @0:1)") from None
-    if args.reset and args.no_state:
-        raise UsageError('--reset and --no-state contradict each other')
-    if args.state_dir is None and not args.no_state:
-        from .store import default_state_dir
-        args.state_dir = default_state_dir()
+        check_range(getattr(args, option), '--' + option.replace('_', '-'))
     for option in ('root', 'capture', 'state_dir'):
         if getattr(args, option) == '':
             raise UsageError(f"--{option.replace('_', '-')} needs a directory")
-    args.primaries = per_bond(args.primary, '--primary', args.bond, args.exclude)
-    args.expected_slaves = per_bond(args.slaves, '--slaves', args.bond, args.exclude)
+    return Options(
+        bonds=bonds, excluded=excluded,
+        primaries=per_bond(args.primary, '--primary', bonds, excluded),
+        mode=kernel_mode(args.mode),
+        expected_slaves=per_bond(args.slaves, '--slaves', bonds, excluded),
+        warning=args.warning, critical=args.critical, root=args.root,
+        failure_window=args.failure_window, failures_warning=args.failures_warning,
+        failures_critical=args.failures_critical, state_dir=state_dir(args),
+        reset=args.reset, capture=args.capture, timeout=args.timeout, verbose=args.verbose)
 
 
-def per_bond(values, option, bonds, excluded):
-    """{'': default list, 'bond0': list, ...} from [BOND=]IFACE,IFACE values."""
+def bond_names(bonds: list, excluded: list) -> tuple:
+    """-b and -x: valid interface names, none in both."""
+    for name in bonds + excluded:
+        if not valid_ifname(name):
+            raise UsageError(f"invalid interface name '{name}' (1-15 characters, "
+                             "no '/', ':' or whitespace)")
+    both = sorted(set(bonds) & set(excluded))
+    if both:
+        raise UsageError(f"-b and -x both name {', '.join(both)}")
+    return tuple(bonds), tuple(excluded)
+
+
+def kernel_mode(text: str | None) -> str | None:
+    """-m as a kernel mode name."""
+    if text is None:
+        return None
+    from .parse import mode_name
+    if mode_name(text) is None:
+        raise UsageError(f"unknown mode '{text}' (balance-rr, active-backup, "
+                         "balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb or 0-6)")
+    return mode_name(text)
+
+
+def check_range(spec: str | None, option: str) -> None:
+    """A Nagios range, as nagiosplugin reads it."""
+    if spec is None:
+        return
+    import nagiosplugin
+    try:
+        nagiosplugin.Range(spec)
+    except ValueError:
+        raise UsageError(f"invalid range '{spec}' for {option} (e.g. 2: or @0:1)") from None
+
+
+def state_dir(args: argparse.Namespace) -> str | None:
+    """--state-dir, else the default; None with --no-state."""
+    if args.reset and args.no_state:
+        raise UsageError('--reset and --no-state contradict each other')
+    if args.no_state:
+        return None
+    if args.state_dir is None:
+        from .store import default_state_dir
+        return default_state_dir()
+    return args.state_dir
+
+
+def per_bond(values, option, bonds, excluded) -> dict:
+    """{'': default tuple, 'bond0': tuple, ...} from [BOND=]IFACE,IFACE values."""
     result = {}
     for value in values:
         bond, equals, ifaces = value.partition('=')
@@ -170,12 +214,12 @@ def per_bond(values, option, bonds, excluded):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    if args.capture:
-        capture(args)
+    options = parse_args(argv)
+    if options.capture:
+        run_capture(options)
     from .plugin import run
     try:
-        run(args)
+        run(options)
     except SystemExit as done:
         # Everything is printed and stored: skip the interpreter's teardown,
         # which costs more (~7 ms) than this plugin's whole run.
@@ -186,18 +230,19 @@ def main(argv=None):
         os._exit(done.code if isinstance(done.code, int) else UNKNOWN)
 
 
-def capture(args):
+def run_capture(options: Options):
     """--capture: exit 0 when the tree is written, 3 when it cannot be."""
-    from .capture import capture as copy_tree
+    from .capture import capture
     from .system import System
-    system = System(args.root)
-    bonds = system.bonds_to_check(args.bond, args.exclude)
+    system = System(options.root)
+    bonds = system.bonds_to_check(options.bonds, options.excluded)
     try:
-        skipped = copy_tree(system, bonds, args.capture)
+        skipped = capture(system, bonds, options.capture)
     except OSError as err:
-        print(f'check_bonding: cannot capture into {err.filename or args.capture}: {err.strerror}')
+        print(f'check_bonding: cannot capture into {err.filename or options.capture}: '
+              f'{err.strerror}')
         sys.exit(UNKNOWN)
-    print(f'captured {", ".join(bonds) or "no bonds"} into {args.capture}'
+    print(f'captured {", ".join(bonds) or "no bonds"} into {options.capture}'
           f' ({len(skipped)} unreadable files skipped)')
     for line in skipped:
         print(f'  skipped {line}')

@@ -8,7 +8,7 @@ and a parsed Bond; the clock is a parameter, so tests can drive time.
 State format 1:
   {"format": 1, "bond": "bond0", "boot_id": "...", "time": 1700000000.0,
    "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "..."}},
-   "events": [[time, kind, slave, detail], ...]}   # kinds below, pruned by age
+   "events": [[time, kind, slave, detail], ...]}   # Event records, pruned by age
 
 "time" is when the baseline last changed, not when the last run was: a run
 that finds everything as stored leaves the state as it is (Report.changed
@@ -19,25 +19,27 @@ adds nothing to them.
 from __future__ import annotations
 
 import time
+from collections import namedtuple
 
-from nagiosplugin.state import Ok, Warn
-
-from .judge import Finding
-from .parse import Bond
+from .findings import Finding, found
 
 FORMAT = 1
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
 FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
+
+# One stored event; detail: failures counted (FAILURE), the new active slave
+# or None for "and back" (FAILOVER), None (LEFT, JOINED).
+Event = namedtuple('Event', 'time kind slave detail')
 
 
 class Report:
     """What the history says about one bond at this run."""
 
     def __init__(self, now: float, window: int, findings: list[Finding] = (),
-                 counted: bool = True):
+                 failures_known: bool = True):
         self.now = now
         self.window = window
-        self.counted = counted  # False when the history could not be used
+        self.failures_known = failures_known  # False when the history could not be used
         self.changed = False    # the state differs from what was stored: save it
         self.failover = None    # text of the last failover in the window
         self.last_failure: dict[str, float] = {}  # slave: when its last failure was seen
@@ -48,13 +50,12 @@ class Report:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def describe_failures(self) -> str:
-        """'eth0 link failed 2 times in the last 1h (last 4 min ago)', and the
-        last failover those failures caused, if any."""
-        return ', '.join([
-            f'{slave} link failed {count} time{"s" if count != 1 else ""} in the last '
-            f'{span(self.window)} (last {ago(self.now - self.last_failure[slave])})'
-            for slave, count in self.counts.items()] + [self.failover] * bool(self.failover))
+    def failures(self) -> list[tuple[str, str]]:
+        """(slave, 'link failed 2 times in the last 1h (last 4 min ago)') for
+        each slave whose link failed within the window."""
+        return [(slave, f'link failed {count} time{"s" if count != 1 else ""} in the last '
+                        f'{span(self.window)} (last {ago(self.now - self.last_failure[slave])})')
+                for slave, count in self.counts.items()]
 
 
 NUMBER, TEXT = (int, float), (str, type(None))
@@ -80,24 +81,27 @@ def _valid_event(when, kind, slave, detail) -> bool:
         or (kind == FAILOVER and isinstance(detail, TEXT)))
 
 
-def new_state(bond: Bond) -> dict:
+def new_state(bond) -> dict:
     return {'format': FORMAT, 'bond': bond.name, 'boot_id': None, 'time': None,
             'active': None, 'slaves': {}, 'events': []}
 
 
-def update(state: dict, bond: Bond, boot_id: str | None, now: float,
+def update(state: dict, bond, boot_id: str | None, now: float,
            window: int, reset: bool = False) -> Report:
-    """Record what changed in `state` (in place) and report the window."""
+    """Record what changed in `state` (in place) since the parse.Bond `bond`
+    was last seen, and report the window."""
     report = Report(now, window)
+    state['events'] = [Event(*event) for event in state['events']]
     before = _baseline(state)
     first_run = state['time'] is None
     if reset:
         state['events'] = []
-        report.findings.append(Finding(Ok, 'baseline reset (--reset): current counters accepted'))
+        report.findings.append(found('baseline-new', 'baseline reset (--reset): current '
+                                                     'counters accepted'))
     elif first_run:
-        report.findings.append(Finding(Ok, 'first run: baseline established'))
+        report.findings.append(found('baseline-new', 'first run: baseline established'))
     elif boot_id and state['boot_id'] and boot_id != state['boot_id']:
-        report.findings.append(Finding(Ok, 'reboot since the last run: new baseline'))
+        report.findings.append(found('baseline-new', 'reboot since the last run: new baseline'))
     else:
         _compare(state, bond, now, report)
     # With no active slave now (all down), remember the last one: the next
@@ -107,7 +111,7 @@ def update(state: dict, bond: Bond, boot_id: str | None, now: float,
         for s in bond.slaves if s.link_failures is not None})
     # Events "from the future" (the clock was set back) would never expire: drop them.
     state['events'] = [e for e in state['events']
-                       if now - max(window, KEEP_EVENTS) < e[0] <= now]
+                       if now - max(window, KEEP_EVENTS) < e.time <= now]
     report.changed = first_run or _baseline(state) != before
     if report.changed:
         state['time'] = now
@@ -120,7 +124,7 @@ def _baseline(state: dict) -> tuple:
     return state['boot_id'], state['active'], state['slaves'], list(state['events'])
 
 
-def _compare(state: dict, bond: Bond, now: float, report: Report) -> None:
+def _compare(state: dict, bond, now: float, report: Report) -> None:
     """New events since the last run; counter resets start a new baseline."""
     events = state['events']
     stored = state['slaves']
@@ -129,28 +133,29 @@ def _compare(state: dict, bond: Bond, now: float, report: Report) -> None:
         if slave.link_failures is None:
             continue
         if before is None:
-            events.append([now, JOINED, slave.name, None])
+            events.append(Event(now, JOINED, slave.name, None))
         elif before['perm_hwaddr'] != slave.perm_hwaddr:
-            report.findings.append(Finding(Ok, f'{slave.name} permanent HW address changed '
-                                               f'(NIC replaced?): new baseline'))
+            report.findings.append(found('baseline-new', 'permanent HW address changed '
+                                         '(NIC replaced?): new baseline', slave.name))
         elif slave.link_failures < before['link_failures']:
-            report.findings.append(Finding(Ok, f'{slave.name} link failure count went down '
-                                               f'(re-enslaved or module reloaded): new baseline'))
+            report.findings.append(found('baseline-new', 'link failure count went down '
+                                         '(re-enslaved or module reloaded): new baseline',
+                                         slave.name))
         elif slave.link_failures > before['link_failures']:
-            events.append([now, FAILURE, slave.name,
-                           slave.link_failures - before['link_failures']])
+            events.append(Event(now, FAILURE, slave.name,
+                                slave.link_failures - before['link_failures']))
     for name in sorted(set(stored) - {s.name for s in bond.slaves}):
-        events.append([now, LEFT, name, None])
+        events.append(Event(now, LEFT, name, None))
     active, was = bond.active_slave, state['active']
     if was and active and was != active:
-        events.append([now, FAILOVER, was, active])
+        events.append(Event(now, FAILOVER, was, active))
     elif was and was == active and any(
-            e[1] == FAILURE and e[2] == was and e[0] == now for e in events):
-        events.append([now, FAILOVER, was, None])  # failed over and back
+            e.kind == FAILURE and e.slave == was and e.time == now for e in events):
+        events.append(Event(now, FAILOVER, was, None))  # failed over and back
 
 
 def _summarise(events: list, now: float, window: int, report: Report) -> None:
-    recent = [e for e in events if now - window < e[0] <= now]
+    recent = [e for e in events if now - window < e.time <= now]
     left = {}
     for when, kind, slave, detail in recent:
         if kind == FAILURE:
@@ -161,11 +166,11 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
         elif kind == JOINED:
             left.pop(slave, None)
             if when == now:
-                report.findings.append(Finding(Ok, f'{slave} joined the bond'))
+                report.findings.append(found('slave-joined', 'joined the bond', slave))
     for slave, when in left.items():
-        since = clock_time(when, now)
-        report.findings.append(Finding(Warn, f'{slave} left the bond since {since}'))
-    failovers = [e for e in recent if e[1] == FAILOVER]
+        report.findings.append(found('slave-left', f'left the bond since '
+                                                   f'{clock_time(when, now)}', slave))
+    failovers = [e for e in recent if e.kind == FAILOVER]
     if failovers:
         when, _, was, to = failovers[-1]
         what = f'failover {was} -> {to}' if to else f'failover from {was} and back'
@@ -175,7 +180,7 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
         # describe_failures) and judged by --failures-warning/-critical; a
         # failover without any (an admin's ifenslave -c?) is a WARNING of its own.
         if not report.total:
-            report.findings.append(Finding(Warn, report.failover))
+            report.findings.append(found('failover', report.failover))
 
 
 def span(seconds: int) -> str:

@@ -1,21 +1,19 @@
 """Judge one bond: is it redundant, and configured as the admin expects?
 
 Pure functions of a parsed Bond and the admin's expectations, returning
-Findings (a state and a short text). Counting slaves up against the -w/-c
-ranges is not here: that is a nagiosplugin ScalarContext (see plugin.py).
+Findings (findings.py). Counting slaves up against the -w/-c ranges is not
+here: that is a nagiosplugin ScalarContext (see plugin.py). A new rule is
+one small function rule(bond, expect) -> [Finding] here, listed in RULES or
+SLAVE_RULES, with its identifiers in findings.FINDINGS.
 """
 from __future__ import annotations
 
 from collections import namedtuple
 
-from nagiosplugin.state import Critical, Ok, Warn
-
+from .findings import Finding, found
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
 
 PARTNER_READY = ('synchronization', 'collecting', 'distributing')
-
-
-Finding = namedtuple('Finding', 'state text')  # a nagiosplugin state and a short text
 
 
 class Expectation(namedtuple('Expectation', 'primaries mode slaves',
@@ -25,25 +23,24 @@ class Expectation(namedtuple('Expectation', 'primaries mode slaves',
 
 
 def judge(bond: Bond, expect: Expectation) -> list[Finding]:
-    findings = []
+    """Every rule's findings, in a fixed order (the order of the output)."""
+    rules = RULES + SLAVE_RULES if bond.slaves else RULES
+    return [finding for rule in rules for finding in rule(bond, expect)]
+
+
+def _bond_state(bond: Bond, expect: Expectation) -> list[Finding]:
     if bond.mii_status != 'up':
-        findings.append(Finding(Critical, f'bond MII status {bond.mii_status}'))
-    elif bond.operstate == 'down' and bond.slaves:
-        findings.append(Finding(Critical, 'interface down (operstate down, '
-                                          'administratively down?)'))
+        return [found('bond-down', f'bond MII status {bond.mii_status}')]
+    if bond.operstate == 'down' and bond.slaves:
+        return [found('bond-admin-down', 'interface down (operstate down, '
+                                         'administratively down?)')]
+    return []
+
+
+def _mode(bond: Bond, expect: Expectation) -> list[Finding]:
     if expect.mode and bond.mode != expect.mode:
-        findings.append(Finding(Warn, f'mode {bond.mode}, expected {expect.mode}'))
-    findings += _members(bond, expect)
-    if not bond.slaves:
-        return findings
-    if len(bond.slaves) == 1:
-        findings.append(Finding(Warn, f'single slave {bond.slaves[0].name}, no redundancy'))
-    findings += _active_slave(bond, expect)
-    findings += _link_monitoring(bond)
-    findings += _speeds(bond)
-    if bond.mode == '802.3ad':
-        findings += _lacp(bond)
-    return findings
+        return [found('mode-mismatch', f'mode {bond.mode}, expected {expect.mode}')]
+    return []
 
 
 def _members(bond: Bond, expect: Expectation) -> list[Finding]:
@@ -53,10 +50,16 @@ def _members(bond: Bond, expect: Expectation) -> list[Finding]:
     missing, unexpected = sorted(expect.slaves - have), sorted(have - expect.slaves)
     findings = []
     if missing:
-        findings.append(Finding(Warn, 'missing slave ' + ', '.join(missing)))
+        findings.append(found('slave-missing', 'missing slave ' + ', '.join(missing)))
     if unexpected:
-        findings.append(Finding(Warn, 'unexpected slave ' + ', '.join(unexpected)))
+        findings.append(found('slave-unexpected', 'unexpected slave ' + ', '.join(unexpected)))
     return findings
+
+
+def _single_slave(bond: Bond, expect: Expectation) -> list[Finding]:
+    if len(bond.slaves) == 1:
+        return [found('single-slave', f'single slave {bond.slaves[0].name}, no redundancy')]
+    return []
 
 
 def acceptable_primaries(bond: Bond, expect: Expectation) -> tuple:
@@ -67,30 +70,33 @@ def acceptable_primaries(bond: Bond, expect: Expectation) -> tuple:
 def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
     """Is the active slave one it should be? Honours primary_reselect."""
     if bond.mode not in ACTIVE_SLAVE_MODES:
-        return [Finding(Ok, f'-p ignored: {bond.mode} has no active slave')] \
-            if expect.primaries else []
+        if expect.primaries:
+            return [found('primary-ignored', f'-p ignored: {bond.mode} has no active slave')]
+        return []
     active = bond.active_slave
     if active is None:
         # With no slave up the slave count is already CRITICAL.
-        return [Finding(Critical, 'no active slave')] if bond.slaves_up else []
+        return [found('no-active-slave', 'no active slave')] if bond.slaves_up else []
     wanted = acceptable_primaries(bond, expect)
     if not wanted or active in wanted:
         return []
     text = f'active {active} is not primary {"/".join(wanted)}'
     if expect.primaries:
-        return [Finding(Warn, text)]
+        return [found('not-primary', text)]
     primary = bond.slave(bond.primary)
     if primary is None or not primary.up:
-        return [Finding(Ok, f'active {active} while primary {bond.primary} is not up')]
+        return [found('not-primary-by-design',
+                      f'active {active} while primary {bond.primary} is not up')]
     reselect = bond.primary_reselect or 'always'
     if reselect == 'failure':
-        return [Finding(Ok, f'{text}: primary_reselect failure keeps {active} '
-                            f'active until it fails, by design')]
+        return [found('not-primary-by-design', f'{text}: primary_reselect failure keeps '
+                                               f'{active} active until it fails, by design')]
     current = bond.slave(active)
     if reselect == 'better' and current is not None and not _better(primary, current):
-        return [Finding(Ok, f'{text}: primary_reselect better keeps {active}, which is '
-                            f'at least as fast as the primary')]
-    return [Finding(Warn, text)]
+        return [found('not-primary-by-design', f'{text}: primary_reselect better keeps '
+                                               f'{active}, which is at least as fast as the '
+                                               'primary')]
+    return [found('not-primary', text)]
 
 
 def _better(primary, active) -> bool:
@@ -101,42 +107,43 @@ def _better(primary, active) -> bool:
     return primary.duplex == 'full' and active.duplex != 'full'
 
 
-def _link_monitoring(bond: Bond) -> list[Finding]:
+def _link_monitoring(bond: Bond, expect: Expectation) -> list[Finding]:
     if bond.miimon == 0 and not bond.arp_interval:
-        return [Finding(Warn, 'no link monitoring (miimon 0, arp_interval 0)')]
+        return [found('no-link-monitoring', 'no link monitoring (miimon 0, arp_interval 0)')]
     if bond.arp_interval and not (bond.arp_targets or bond.ns_targets):
-        return [Finding(Warn, f'ARP monitoring every {bond.arp_interval} ms has no arp_ip_target')]
+        return [found('arp-no-targets',
+                      f'ARP monitoring every {bond.arp_interval} ms has no arp_ip_target')]
     return []
 
 
-def _speeds(bond: Bond) -> list[Finding]:
+def _speeds(bond: Bond, expect: Expectation) -> list[Finding]:
     up = bond.slaves_up
     unknown = [s.name for s in up if s.speed == 0]
     if unknown:
-        return [Finding(Warn, 'speed unknown on ' + ', '.join(unknown))]
+        return [found('speed-unknown', 'speed unknown on ' + ', '.join(unknown))]
     shown = [s for s in up if s.speed]
     if len({(s.speed, s.duplex) for s in shown}) > 1:
-        return [Finding(Warn, 'speed/duplex differ: ' + ', '.join(
+        return [found('speed-mismatch', 'speed/duplex differ: ' + ', '.join(
             f'{s.name} {s.speed}/{s.duplex or "?"}' for s in shown))]
     return []
 
 
-def _lacp(bond: Bond) -> list[Finding]:
+def _lacp(bond: Bond, expect: Expectation) -> list[Finding]:
     """802.3ad: one aggregator with every up slave, and a partner speaking LACP.
 
     Unprivileged readers may not see the bond's active aggregator: then up
     slaves in different aggregators are the mismatch.
     """
     up = bond.slaves_up
-    if not up:
+    if bond.mode != '802.3ad' or not up:
         return []
     if bond.no_active_aggregator:
-        return [Finding(Warn, 'no active aggregator')]
+        return [found('no-active-aggregator', 'no active aggregator')]
     defaulted = [s.name for s in up if 'defaulted' in
                  port_state_flags(s.actor_port_state) + port_state_flags(s.partner_port_state)]
     if defaulted:
-        finding = Finding(Warn, 'no LACPDUs received on ' + ', '.join(defaulted)
-                          + ' (switch not doing LACP?)')
+        finding = found('lacp-partner-defaulted', 'no LACPDUs received on '
+                        + ', '.join(defaulted) + ' (switch not doing LACP?)')
         if len(defaulted) == len(up):
             return [finding]  # aggregators and partner state only follow from it
         return [finding] + _aggregation(bond, up)
@@ -144,21 +151,20 @@ def _lacp(bond: Bond) -> list[Finding]:
 
 
 def _aggregation(bond: Bond, up: list) -> list[Finding]:
-    findings = []
     agg = bond.aggregator
     if agg is not None and agg.id is not None:
         outside = [s for s in up if s.aggregator_id != agg.id]
         if outside:
-            findings.append(Finding(Warn, ', '.join(
+            return [found('aggregator-mismatch', ', '.join(
                 f'{s.name} in aggregator {s.aggregator_id or "N/A"}' for s in outside)
-                + f', not the active aggregator {agg.id}'))
-        elif agg.ports is not None and agg.ports < len(up):
-            findings.append(Finding(Warn, f'active aggregator {agg.id} has {agg.ports} '
-                                          f'ports for {len(up)} slaves up'))
+                + f', not the active aggregator {agg.id}')]
+        if agg.ports is not None and agg.ports < len(up):
+            return [found('aggregator-short', f'active aggregator {agg.id} has {agg.ports} '
+                                              f'ports for {len(up)} slaves up')]
     elif len({s.aggregator_id for s in up}) > 1:
-        findings.append(Finding(Warn, 'slaves in different aggregators: ' + ', '.join(
-            f'{s.name} in {s.aggregator_id or "N/A"}' for s in up)))
-    return findings
+        return [found('aggregator-mismatch', 'slaves in different aggregators: ' + ', '.join(
+            f'{s.name} in {s.aggregator_id or "N/A"}' for s in up))]
+    return []
 
 
 def _partner(bond: Bond, up: list) -> list[Finding]:
@@ -167,15 +173,20 @@ def _partner(bond: Bond, up: list) -> list[Finding]:
     unready = [s for s in up if s.partner_port_state is not None and not set(
         PARTNER_READY) <= set(port_state_flags(s.partner_port_state))]
     if unready:
-        findings.append(Finding(Warn, ', '.join(
+        findings.append(found('lacp-partner-not-ready', ', '.join(
             f'{s.name} partner not {"/".join(PARTNER_READY)} (state {s.partner_port_state})'
             for s in unready)))
     churned = [s.name for s in up if 'churned' in (s.actor_churn, s.partner_churn)]
     if churned:  # the churn machine gave up waiting for sync: a port left out
-        findings.append(Finding(Warn, 'LACP churned on ' + ', '.join(churned)))
+        findings.append(found('lacp-churned', 'LACP churned on ' + ', '.join(churned)))
     if agg is None or agg.partner_mac is None:
-        findings.append(Finding(Ok, 'partner MAC check skipped: the kernel shows it only '
-                                    'to CAP_NET_ADMIN (root)'))
+        findings.append(found('partner-mac-hidden', 'partner MAC check skipped: the kernel '
+                                                    'shows it only to CAP_NET_ADMIN (root)'))
     elif not agg.partner_mac.strip('0:'):
-        findings.append(Finding(Warn, f'partner MAC {agg.partner_mac} (no LACP partner)'))
+        findings.append(found('lacp-no-partner', f'partner MAC {agg.partner_mac} '
+                                                 '(no LACP partner)'))
     return findings
+
+
+RULES = (_bond_state, _mode, _members)  # every bond
+SLAVE_RULES = (_single_slave, _active_slave, _link_monitoring, _speeds, _lacp)  # with slaves

@@ -32,18 +32,65 @@ LACP_BITS = ('activity', 'timeout', 'aggregation', 'synchronization',
 MAX_SLAVES = 1024  # more than any NIC count; bounds the work on hostile input
 
 
-class Aggregator(namedtuple('Aggregator', 'id ports actor_key partner_key partner_mac',
-                            defaults=(None,) * 5)):
-    """The bond's active 802.3ad aggregator (hidden from unprivileged readers)."""
+def record(typename: str, fields: dict, doc: str):
+    """A namedtuple whose fields and their defaults are one visible table.
+    Construct it by keyword: Bond(name='bond0', mode='active-backup')."""
+    cls = namedtuple(typename, fields, defaults=tuple(fields.values()))
+    cls.__doc__ = doc
+    return cls
+
+
+AGGREGATOR_FIELDS = {
+    'id': None, 'ports': None, 'actor_key': None, 'partner_key': None, 'partner_mac': None,
+}
+SLAVE_FIELDS = {
+    'name': None,
+    'mii_status': 'unknown',
+    'speed': None,            # Mbps; 0 where the kernel says unknown, None where not shown
+    'duplex': None,
+    'link_failures': None,
+    'perm_hwaddr': None,
+    'queue_id': None,
+    'aggregator_id': None,    # 802.3ad, from /proc or bonding_slave/ad_aggregator_id
+    'actor_churn': None,
+    'partner_churn': None,
+    'actor_port_state': None,
+    'partner_port_state': None,
+    'partner_mac': None,
+}
+BOND_FIELDS = {
+    'name': None,
+    'driver': None,
+    'mode': None,             # a kernel mode name (MODES)
+    'fail_over_mac': None,
+    'xmit_hash_policy': None,
+    'primary': None,
+    'primary_reselect': None,
+    'active_slave': None,
+    'mii_status': 'unknown',
+    'miimon': None,
+    'updelay': None,
+    'downdelay': None,
+    'arp_interval': None,
+    'arp_targets': (),
+    'ns_targets': (),         # IPv6 targets, kernel 6.0+
+    'lacp_rate': None,
+    'ad_select': None,
+    'min_links': None,
+    'system_mac': None,
+    'aggregator': None,       # the active Aggregator (hidden from unprivileged readers)
+    'no_active_aggregator': False,
+    'slaves': (),             # Slave records, in /proc order
+    'operstate': None,        # from sysfs: /proc says nothing of a bond set down
+}
+
+
+class Aggregator(record('Aggregator', AGGREGATOR_FIELDS,
+                        "The bond's active 802.3ad aggregator.")):
     __slots__ = ()
 
 
-class Slave(namedtuple('Slave', 'name mii_status speed duplex link_failures perm_hwaddr '
-                                'queue_id aggregator_id actor_churn partner_churn '
-                                'actor_port_state partner_port_state partner_mac',
-                       defaults=('unknown',) + (None,) * 11)):
-    """One slave. speed is Mbps: 0 where the kernel says unknown, None where
-    it is not shown at all (old drivers)."""
+class Slave(record('Slave', SLAVE_FIELDS, 'One slave as the driver shows it.')):
     __slots__ = ()
 
     @property
@@ -51,15 +98,7 @@ class Slave(namedtuple('Slave', 'name mii_status speed duplex link_failures perm
         return self.mii_status == 'up'
 
 
-class Bond(namedtuple('Bond', 'name driver mode fail_over_mac xmit_hash_policy primary '
-                              'primary_reselect active_slave mii_status miimon updelay '
-                              'downdelay arp_interval arp_targets lacp_rate ad_select '
-                              'min_links system_mac aggregator no_active_aggregator slaves '
-                              'operstate ns_targets',
-                      defaults=(None,) * 7 + ('unknown',) + (None,) * 4 + ((),) +
-                      (None,) * 5 + (False, (), None, ()))):
-    """One bond as the driver shows it; slaves and arp_targets are tuples.
-    operstate comes from sysfs: /proc says nothing of a bond set down."""
+class Bond(record('Bond', BOND_FIELDS, 'One bond as the driver shows it.')):
     __slots__ = ()
 
     def slave(self, name: str | None) -> Slave | None:
@@ -113,8 +152,9 @@ def speed_of(text: str | None) -> int | None:
     return 0 if value is None or value == 65535 or value > 10 ** 7 else value
 
 
-def to_name(text: str | None) -> str | None:
-    """Interface name, None where the kernel says there is none."""
+def value_or_none(text: str | None) -> str | None:
+    """The value (an interface name, a duplex, a MAC), None where the kernel
+    shows none ('', 'None', '(none)')."""
     text = (text or '').strip()
     return None if text in ('', 'None', '(none)') else text
 
@@ -140,7 +180,7 @@ def _primary(text: str) -> dict:
     """'eth0 (primary_reselect always)' -> primary eth0, primary_reselect always."""
     head, _, tail = text.partition('(')
     words = tail.rstrip(')').split()
-    return {'primary': to_name(head), 'primary_reselect': words[-1] if words else None}
+    return {'primary': value_or_none(head), 'primary_reselect': words[-1] if words else None}
 
 
 # /proc key -> (field, converter); a converter returning a dict sets several fields.
@@ -149,7 +189,7 @@ BOND_KEYS = {
     'Bonding Mode': (None, _mode),
     'Transmit Hash Policy': ('xmit_hash_policy', lambda t: t.split(' (')[0]),
     'Primary Slave': (None, _primary),
-    'Currently Active Slave': ('active_slave', to_name),
+    'Currently Active Slave': ('active_slave', value_or_none),
     'MII Status': ('mii_status', _text),
     'MII Polling Interval (ms)': ('miimon', to_int),
     'Up Delay (ms)': ('updelay', to_int),
@@ -239,4 +279,4 @@ def parse_proc(name: str, text: str) -> Bond:
     slaves.pop(None, None)
     if aggregator is not None:
         bond['aggregator'] = Aggregator(**aggregator)
-    return Bond(name, **bond, slaves=tuple(Slave(**s) for s in slaves.values()))
+    return Bond(name=name, **bond, slaves=tuple(Slave(**s) for s in slaves.values()))

@@ -1,28 +1,29 @@
 """Store baselines: one JSON file per (root, bond), locked and crash-safe.
 
-nagiosplugin's Cookie does the JSON and the exclusive lock, but its commit
-truncates the file and writes it in place: a run killed in between (timeout,
-SIGKILL, disk full) leaves a torn baseline, and a damaged file is truncated
-on open. StateFile wraps it: commit writes a temporary file, fsyncs it and
-renames it over the old one; open re-locks when a concurrent run renamed a
-new file in meanwhile, refuses symlinks and files of other users, and never
-truncates what it cannot read, so the caller can set it aside. A run that
-changed nothing (flaps.Report.changed) does not commit at all.
+StateFile owns its file: it is opened without following symlinks and only if
+it is a regular file of this user, locked exclusively (flock) for the whole
+run, and re-locked when a concurrent run renamed a new file in meanwhile.
+commit writes every byte to a temporary file, fsyncs it and renames it over
+the old one, so a run killed at any point (timeout, SIGKILL, disk full)
+leaves the old baseline or the new one, never a torn one. What it cannot
+read is never truncated, so the caller can set it aside. A run that changed
+nothing (flaps.Report.changed) does not commit at all.
+(nagiosplugin's Cookie truncates and writes in place; its locking and
+loading are private API: this module does not use it.)
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import signal
 import stat
 
-import nagiosplugin
-from nagiosplugin.platform import flock_exclusive
-from nagiosplugin.state import Warn
-
 from . import flaps
-from .judge import Finding
-from .parse import Bond
+from .findings import Finding, found
+
+MAX_STATE = 4 * 1024 * 1024  # bytes; events are pruned by age, a real file is a few KiB
 
 
 class StateError(Exception):
@@ -56,24 +57,38 @@ def root_tag(root: str) -> str:
     return f'@{zlib.crc32(data):08x}{zlib.adler32(data):08x}'
 
 
-class StateFile(nagiosplugin.Cookie):
-    """A Cookie whose file is replaced atomically (see the module docstring)."""
+class StateFile:
+    """One bond's baseline file (see the module docstring)."""
 
-    def open(self):
+    def __init__(self, path: str):
+        self.path = path
+        self.fd = None   # open and locked between open() and close()
+        self.data = {}   # the loaded state; {} for a new or empty file
+
+    def open(self) -> StateFile:
+        """Lock and load. Raises StateError for a file it must not use (fd
+        None) or cannot read (fd kept: the caller may set it aside)."""
         while True:
-            self.fobj = self._create_fobj()
-            flock_exclusive(self.fobj)
+            self.fd = self._open_own_file()
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
             try:
-                if os.stat(self.path).st_ino == os.fstat(self.fobj.fileno()).st_ino:
+                if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
                     break
             except FileNotFoundError:
                 pass
             self.close()  # a concurrent run renamed a new file in: lock that one
-        if os.fstat(self.fobj.fileno()).st_size:
-            self.data = self._load()
+        text = self._read_all()
+        if text:
+            try:
+                data = json.loads(text)
+            except ValueError as err:
+                raise StateError(f'unreadable ({str(err)[:60]})') from None
+            if not isinstance(data, dict):
+                raise StateError('unreadable (not a JSON object)')
+            self.data = data
         return self
 
-    def _create_fobj(self):
+    def _open_own_file(self) -> int:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError:
@@ -85,27 +100,36 @@ class StateFile(nagiosplugin.Cookie):
             os.close(fd)
             raise StateError(f'{self.path} is not a regular file of uid {os.geteuid()}; '
                              f'refusing to use it')
-        return os.fdopen(fd, 'r+', encoding='utf-8')  # ascii would load a codec module
+        return fd
 
-    def _load(self):
+    def _read_all(self) -> str:
+        chunks = []
+        while True:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_STATE:
+                raise StateError(f'unreadable (larger than {MAX_STATE} bytes)')
         try:
-            return super()._load()
-        except ValueError as err:  # Cookie would truncate on ValueError
-            raise StateError(f'unreadable ({str(err.args[0])[:60]})') from None
+            return b''.join(chunks).decode('utf-8')  # ascii would load a codec module
+        except UnicodeDecodeError as err:
+            raise StateError(f'unreadable ({str(err)[:60]})') from None
 
-    def commit(self):
+    def commit(self) -> None:
         """Write a temporary file, fsync, rename: the old or the new, never torn.
 
         SIGALRM (the -t timeout) waits until the rename is done. The directory
         is not fsynced: after a power loss the old baseline may come back,
         which is one of the two allowed outcomes, and it saves a sync per bond.
         """
+        data = json.dumps(self.data, separators=(',', ':')).encode() + b'\n'
         tmp = f'{self.path}.tmp'  # only the lock holder writes it; O_TRUNC clears a killed run's
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                os.write(fd, json.dumps(self.data, separators=(',', ':')).encode() + b'\n')
+                _write_all(fd, data, tmp)
                 os.fdatasync(fd)
             finally:
                 os.close(fd)
@@ -116,6 +140,21 @@ class StateFile(nagiosplugin.Cookie):
             raise
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
+def _write_all(fd: int, data: bytes, path: str) -> None:
+    """Every byte or OSError: a short write (a nearly full disk) is no baseline."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        view = view[written:]
 
 
 class BaselineStore:
@@ -129,7 +168,7 @@ class BaselineStore:
         self.clock = clock
         self.directory_ready = False  # made (or found) once per run, not per bond
 
-    def update(self, bond: Bond, boot_id: str | None) -> flaps.Report:
+    def update(self, bond, boot_id: str | None) -> flaps.Report:
         """This run against the stored history; storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
@@ -142,20 +181,20 @@ class BaselineStore:
                 state_file.close()
         except (OSError, StateError) as err:
             return flaps.Report(self.clock(), self.window, [self._cannot_store(err)],
-                                counted=False)
+                                failures_known=False)
 
     def _cannot_store(self, err: Exception) -> Finding:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         where = getattr(err, 'filename', None) or self.directory
-        return Finding(Warn, f'cannot store baseline in {where}: {reason} '
-                             f'(use --state-dir DIR or --no-state)')
+        return found('state-unwritable', f'cannot store baseline in {where}: {reason} '
+                                         f'(use --state-dir DIR or --no-state)')
 
-    def _update(self, state_file: StateFile, bond: Bond, boot_id) -> flaps.Report:
+    def _update(self, state_file: StateFile, bond, boot_id) -> flaps.Report:
         damage = None
         try:
             state_file.open()
         except StateError as err:
-            if state_file.fobj is None:
+            if state_file.fd is None:
                 raise
             damage = str(err)
         # Read the time with the lock held: a run that waited for it must not
@@ -164,7 +203,7 @@ class BaselineStore:
         state = state_file.data
         if damage is None and state and not flaps.valid_state(state):
             damage = 'foreign format'
-        problem = damage and self._set_aside(state_file.path, damage, now)
+        problem = self._set_aside(state_file.path, damage, now) if damage else None
         if problem or not state:
             state = flaps.new_state(bond)
         report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
@@ -189,4 +228,5 @@ class BaselineStore:
             pass  # set aside in this second already
         except OSError:
             os.rename(path, aside)  # a filesystem without hard links
-        return Finding(Warn, f'state file {path} {why}: set aside as {aside}, new baseline')
+        return found('state-damaged', f'state file {path} {why}: set aside as {aside}, '
+                                      'new baseline')

@@ -12,7 +12,7 @@ import os
 
 from .ifname import valid_ifname
 from .parse import (Aggregator, Bond, first_word, mode_name, parse_proc,
-                    speed_of, to_int, to_name)
+                    speed_of, to_int, value_or_none)
 
 _log = logging.getLogger('nagiosplugin')
 
@@ -24,14 +24,14 @@ MAX_BONDS = 1024
 # field -> (sysfs file, converter), read only where /proc left the field empty
 BOND_ATTRS_NO_PRIMARY = {'mode': ('mode', lambda text: mode_name(first_word(text)))}
 BOND_ATTRS = dict(BOND_ATTRS_NO_PRIMARY, primary_reselect=('primary_reselect', first_word))
-SLAVE_ATTRS = {'speed': ('speed', speed_of), 'duplex': ('duplex', to_name)}
+SLAVE_ATTRS = {'speed': ('speed', speed_of), 'duplex': ('duplex', value_or_none)}
 SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
     'aggregator_id': ('bonding_slave/ad_aggregator_id', to_int),
     'actor_port_state': ('bonding_slave/ad_actor_oper_port_state', to_int),
     'partner_port_state': ('bonding_slave/ad_partner_oper_port_state', to_int),
 }
 AGGREGATOR_ATTRS = {'id': ('ad_aggregator', to_int), 'ports': ('ad_num_ports', to_int),
-                    'partner_mac': ('ad_partner_mac', to_name)}
+                    'partner_mac': ('ad_partner_mac', value_or_none)}
 
 
 class System:
@@ -106,7 +106,7 @@ class System:
             slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)),
             operstate=self.read_optional(f'sys/class/net/{name}/operstate')))
 
-    def _missing(self, record, directory: str, attrs: dict):
+    def _fill_missing(self, record, directory: str, attrs: dict):
         """`record` with its None fields among `attrs` read from `directory`."""
         found = {field: convert(self.read_optional(f'{directory}/{filename}'))
                  for field, (filename, convert) in attrs.items()
@@ -117,13 +117,14 @@ class System:
         """Complete what this reader's /proc view lacks, and only that: a
         modern driver read as root costs no sysfs read at all."""
         bonding = f'sys/class/net/{bond.name}/bonding'
-        bond = self._missing(bond, bonding, BOND_ATTRS if bond.primary else BOND_ATTRS_NO_PRIMARY)
+        bond = self._fill_missing(bond, bonding,
+                                  BOND_ATTRS if bond.primary else BOND_ATTRS_NO_PRIMARY)
         slave_attrs = dict(SLAVE_ATTRS, **SLAVE_LACP_ATTRS) if bond.mode == '802.3ad' \
             else SLAVE_ATTRS
         bond = bond._replace(slaves=tuple(
-            self._missing(s, f'sys/class/net/{s.name}', slave_attrs) for s in bond.slaves))
+            self._fill_missing(s, f'sys/class/net/{s.name}', slave_attrs) for s in bond.slaves))
         if bond.mode == '802.3ad' and bond.aggregator is None and not bond.no_active_aggregator:
-            aggregator = self._missing(Aggregator(), bonding, AGGREGATOR_ATTRS)
+            aggregator = self._fill_missing(Aggregator(), bonding, AGGREGATOR_ATTRS)
             if aggregator.id is not None:
                 bond = bond._replace(aggregator=aggregator)
         return bond

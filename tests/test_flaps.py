@@ -26,7 +26,13 @@ class History:
 
 
 def texts(report, state=None):
-    return [f.text for f in report.findings if state is None or f.state == state]
+    return [f.words for f in report.findings if state is None or f.state == state]
+
+
+def told(report):
+    """The link failures and the failover they explain, as the output tells them."""
+    return ', '.join([f'{slave} {text}' for slave, text in report.failures()]
+                     + [report.failover] * bool(report.failover))
 
 
 def test_first_run_establishes_the_baseline():
@@ -39,7 +45,7 @@ def test_flap_between_two_runs_is_counted_and_named():
     h.run(bond((2, 3)), 1000)
     report = h.run(bond((4, 3)), 1000 + 300)
     assert report.total == 2 and report.counts == {'eth0': 2}
-    assert report.describe_failures() == ('eth0 link failed 2 times in the last 1h (last 0 s ago), '
+    assert told(report) == ('eth0 link failed 2 times in the last 1h (last 0 s ago), '
                                           'failover from eth0 and back 0 s ago (1 in the last 1h)')
     # the failures explain the failover: it is told and judged with them
     assert texts(report) == []
@@ -50,7 +56,7 @@ def test_window_expiry_returns_to_ok():
     h.run(bond((0, 0)), 1000)
     h.run(bond((1, 0)), 1300)
     later = h.run(bond((1, 0)), 1300 + 240)
-    assert later.describe_failures().startswith(
+    assert told(later).startswith(
         'eth0 link failed 1 time in the last 1h (last 4 min ago), failover from eth0 and back')
     quiet = h.run(bond((1, 0)), 1300 + HOUR + 1)
     assert quiet.total == 0 and texts(quiet, Warn) == []
@@ -69,7 +75,7 @@ def test_active_slave_change_is_a_failover():
     h.run(bond(active='eth0'), 0)
     report = h.run(bond((1, 0), active='eth1'), 60)
     assert report.failover == 'failover eth0 -> eth1 0 s ago (1 in the last 1h)'
-    assert report.describe_failures().endswith(', ' + report.failover)
+    assert told(report).endswith(', ' + report.failover)
 
 
 def test_failover_without_link_failures_is_a_warning_of_its_own():

@@ -1,0 +1,104 @@
+"""Findings: every judgement the check can make, by name.
+
+A Finding is one judgement about one bond (or about the run): a stable
+identifier from FINDINGS, a nagiosplugin state and a short text. Where a
+finding is about one slave, `slave` names it and the text follows the name
+("eth0" + "down"), so the wording can put each slave's problems together.
+
+FINDINGS is the one table of identifiers: each with its default state and
+a one-line meaning. `--state NAME=STATE` (and `BOND=NAME=STATE`) replaces
+the state of a finding wherever it is raised; --list-findings and the
+README's state table are made from this table (tests/test_findings.py).
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from nagiosplugin.state import Critical, Ok, Unknown, Warn
+
+
+class Finding(namedtuple('Finding', 'name state text slave', defaults=(None,))):
+    """One judgement: identifier, nagiosplugin state, text (after the slave's name)."""
+    __slots__ = ()
+
+    @property
+    def words(self) -> str:
+        return f'{self.slave} {self.text}' if self.slave else self.text
+
+
+Kind = namedtuple('Kind', 'state meaning')
+
+STATES = {'ok': Ok, 'warning': Warn, 'critical': Critical, 'unknown': Unknown}
+
+FINDINGS = {
+    # The run as a whole
+    'no-bonds': Kind(Unknown, 'no bonding interface at all, and none named (is the bonding '
+                              'module loaded?)'),
+    'bond-unreadable': Kind(Unknown, "a bond's /proc file cannot be read, or is not the "
+                                     "bonding driver's"),
+    # The bond
+    'no-such-bond': Kind(Critical, 'a bond named with -b (or by a BOND= option) does not exist'),
+    'bond-down': Kind(Critical, "the bond's MII status is not up"),
+    'bond-admin-down': Kind(Critical, 'the bond interface is set down (operstate down, which '
+                                      '/proc does not show)'),
+    'no-slaves': Kind(Critical, 'no slave is enslaved'),
+    'no-slave-up': Kind(Critical, 'no slave is up'),
+    'slave-down': Kind(Warn, 'slaves up outside the -w range (default: a slave is not up); '
+                             'CRITICAL outside the -c range'),
+    'single-slave': Kind(Warn, 'only one slave: no redundancy'),
+    'mode-mismatch': Kind(Warn, 'the mode differs from -m'),
+    'slave-missing': Kind(Warn, 'a slave named by --slaves is not enslaved'),
+    'slave-unexpected': Kind(Warn, 'a slave not named by --slaves is enslaved'),
+    # The active slave
+    'no-active-slave': Kind(Critical, 'no active slave (active-backup, balance-tlb/alb) while '
+                                      'a slave is up'),
+    'not-primary': Kind(Warn, 'the active slave is not an acceptable primary (-p, else the '
+                              "bond's primary as primary_reselect would choose it)"),
+    'not-primary-by-design': Kind(Ok, 'the active slave is not the primary, and the kernel '
+                                      'keeps it by design (primary_reselect failure/better, '
+                                      'or the primary is not up)'),
+    'primary-ignored': Kind(Ok, '-p given for a mode without an active slave'),
+    # Link monitoring and speeds
+    'no-link-monitoring': Kind(Warn, 'no link monitoring (miimon 0 and arp_interval 0)'),
+    'arp-no-targets': Kind(Warn, 'ARP monitoring without arp_ip_target'),
+    'speed-unknown': Kind(Warn, 'an up slave with unknown speed'),
+    'speed-mismatch': Kind(Warn, 'up slaves with different speed or duplex'),
+    # 802.3ad
+    'no-active-aggregator': Kind(Warn, '802.3ad: the bond has no active aggregator'),
+    'lacp-partner-defaulted': Kind(Warn, '802.3ad: no LACPDUs received on a port (switch not '
+                                         'doing LACP?)'),
+    'aggregator-mismatch': Kind(Warn, '802.3ad: up slaves in different aggregators, or outside '
+                                      'the active one'),
+    'aggregator-short': Kind(Warn, '802.3ad: the active aggregator has fewer ports than slaves '
+                                   'up'),
+    'lacp-partner-not-ready': Kind(Warn, '802.3ad: a partner port is not in sync, collecting '
+                                         'and distributing'),
+    'lacp-churned': Kind(Warn, "802.3ad: a port's LACP churn state is churned"),
+    'lacp-no-partner': Kind(Warn, "802.3ad: the partner's MAC is all zero (no LACP partner)"),
+    'partner-mac-hidden': Kind(Ok, "802.3ad: the partner's MAC is shown only to root; "
+                                   'its check was skipped'),
+    # Flap detection: the stored baseline
+    'link-failures': Kind(Warn, 'new link failures within --failure-window outside '
+                                '--failures-warning (CRITICAL outside --failures-critical)'),
+    'failover': Kind(Warn, 'a failover within the window that no link failure explains '
+                           '(with link failures, judged with them)'),
+    'slave-left': Kind(Warn, 'a slave left the bond within the window'),
+    'slave-joined': Kind(Ok, 'a slave joined the bond'),
+    'baseline-new': Kind(Ok, 'a new baseline: first run, --reset, reboot, counter reset or '
+                             'NIC replaced'),
+    'state-damaged': Kind(Warn, 'a damaged or foreign state file was set aside'),
+    'state-unwritable': Kind(Warn, 'the baseline cannot be stored'),
+}
+
+
+def found(name: str, text: str, slave: str | None = None, state=None) -> Finding:
+    """A Finding in its default state, or in `state` where a range decides it."""
+    return Finding(name, FINDINGS[name].state if state is None else state, text, slave)
+
+
+def restate(findings, overrides: dict, bond: str | None) -> list:
+    """The findings with --state overrides applied: BOND=NAME=STATE before NAME=STATE."""
+    if not overrides:
+        return list(findings)
+    return [f._replace(state=overrides.get((bond, f.name), overrides.get(('', f.name), f.state)))
+            for f in findings]
