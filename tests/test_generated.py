@@ -1,0 +1,205 @@
+"""The option lists made by tools/generate.py: up to date, complete, nothing stale.
+
+The committed files are read as their readers read them (the CheckCommand's
+argument keys and $macros$, the basket's JSON, the README table, the man
+page's option tags), not through the generator, so a hand edit is caught too.
+"""
+import argparse
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from check_bonding import cli
+
+from conftest import ROOT as REPO
+
+spec = importlib.util.spec_from_file_location('generate', REPO / 'tools/generate.py')
+generate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(generate)
+
+OPTIONS = generate.options()
+CHECK_OPTIONS = [o for o in OPTIONS if o.kind != generate.NOT_A_CHECK]
+COUNT_FLAGS = {f for o in OPTIONS if o.kind == 'count' for f in o.flags if len(f) == 2}
+
+
+def conf_arguments():
+    """{key: (variable, repeat_key, set_if)} of contrib/icinga/check_bonding.conf."""
+    text = generate.CONF.read_text()
+    found = {}
+    for key, body in re.findall(r'\n\t\t"(-[^"]+)" = \{(.*?)\n\t\t\}', text, re.S):
+        variables = re.findall(r'\$(\w+)\$', body)
+        found[key] = (variables[0] if variables else None, 'repeat_key = true' in body,
+                      'set_if' in body)
+    assert found, 'no arguments found in check_bonding.conf'
+    return found
+
+
+def basket():
+    return json.loads(generate.BASKET.read_text())
+
+
+def readme_options():
+    text = generate.README.read_text()
+    table = text[text.index(generate.README_BEGIN):text.index(generate.README_END)]
+    return [set(re.findall(r'(?<![\w-])--?[A-Za-z][\w-]*', cell))
+            for cell in re.findall(r'^\| `([^`]*)` \|', table, re.M)]
+
+
+def manpage_options(text):
+    """Option spellings of each tag in the OPTIONS section."""
+    text = text.split('\n.SH OPTIONS\n')[1].split('\n.SH ')[0]
+    tags = re.findall(r'^\.TP\n(.*)$', text, re.M)
+    return [set(f.replace('\\-', '-') for f in re.findall(r'\\fB([^\\]*(?:\\-[^\\]*)*)\\fR', tag))
+            for tag in tags]
+
+
+def spellings(key):
+    """The options an Icinga argument key stands for (-vv stands for -v)."""
+    level = re.fullmatch(r'-(\w)\1+', key)
+    return {f'-{level[1]}'} if level and f'-{level[1]}' in COUNT_FLAGS else {key}
+
+
+def test_generated_files_are_up_to_date(capsys):
+    assert generate.update(check=True) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize('where', ['conf', 'basket'])
+def test_icinga_has_every_check_option_and_no_other(where):
+    keys = set(conf_arguments() if where == 'conf' else basket()['Command']['bonding']['arguments'])
+    mapped = set().union(*(spellings(k) for k in keys))
+    missing = [o.flags for o in CHECK_OPTIONS if not mapped & set(o.flags)]
+    assert missing == [], f'options missing in the {where}'
+    known = {f for o in CHECK_OPTIONS for f in o.flags}
+    assert mapped - known == set(), f'the {where} names options the plugin does not have'
+
+
+def test_conf_and_basket_pass_the_same_variables():
+    conf = conf_arguments()
+    director = basket()['Command']['bonding']['arguments']
+    assert set(conf) == set(director)
+    for key, (variable, repeat, set_if) in conf.items():
+        argument = director[key]
+        assert re.findall(r'\$(\w+)\$', argument.get('value') or argument['set_if']) == [variable]
+        assert argument.get('repeat_key', False) == repeat, key
+        assert ('set_if' in argument) == set_if, key
+        assert 'key' not in argument and 'separator' not in argument, 'dropped by Director 1.10'
+        if 'set_if' in argument and not re.fullmatch(r'\$\w+\$', argument['set_if']):
+            assert argument.get('set_if_format') == 'expression', key
+
+
+def test_every_argument_has_a_described_field():
+    shipped = basket()
+    command = shipped['Command']['bonding']
+    fields = shipped['Datafield']
+    variables = {re.findall(r'\$(\w+)\$', a.get('value') or a['set_if'])[0]
+                 for a in command['arguments'].values()}
+    assert {f['varname'] for f in fields.values()} == variables
+    assert sorted(str(link['datafield_id']) for link in command['fields']) == sorted(fields)
+    assert all(isinstance(link['datafield_id'], int) for link in command['fields'])
+    for field in fields.values():
+        assert field['caption'] and field['description'], field['varname']
+        assert field['datatype'].rsplit('DataType', 1)[1] in (
+            'String', 'Number', 'Boolean', 'Array'), field['varname']
+    kinds = {generate.PREFIX + o.dest: o.kind for o in CHECK_OPTIONS}
+    for field in fields.values():
+        expected = {'array': 'Array', 'flag': 'Boolean', 'count': 'Number'}.get(
+            kinds[field['varname']])
+        if expected:
+            assert field['datatype'].endswith(expected), field['varname']
+    template = shipped['ServiceTemplate']['bonding']
+    assert template['check_command'] == 'bonding'
+
+
+def test_basket_avoids_what_director_1_10_cannot_restore():
+    text = generate.BASKET.read_text()
+    assert '"uuid"' not in text and '"guid"' not in text
+    assert '{{' not in text, 'a DSL set_if is a function body with set_if_format expression'
+    assert set(basket()) <= {'Command', 'ServiceTemplate', 'Datafield', 'DataList'}
+
+
+def test_readme_table_lists_every_option_and_no_other():
+    rows = readme_options()
+    assert sorted(map(sorted, rows)) == sorted(sorted(o.flags) for o in OPTIONS)
+
+
+def test_manpage_lists_every_option_and_no_other():
+    page = generate.manpage()
+    assert sorted(map(sorted, manpage_options(page))) == sorted(sorted(o.flags) for o in OPTIONS)
+    for option in OPTIONS:
+        assert generate.roff(option.flags[0]) in page.split('.SH DESCRIPTION')[0], 'SYNOPSIS'
+
+
+def test_manpage_command_writes_a_clean_roff_page(tmp_path):
+    out = tmp_path / 'check_bonding.8'
+    result = subprocess.run([sys.executable, REPO / 'tools/generate.py', 'manpage', out],
+                            capture_output=True, text=True,
+                            env={'SOURCE_DATE_EPOCH': '1700000000', 'PATH': '/usr/bin:/bin'})
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert text.splitlines()[1].startswith('.TH CHECK_BONDING 8 "2023-11-14"')
+    if not shutil.which('groff'):
+        pytest.skip('groff not installed: roff warnings not checked')
+    lint = subprocess.run(['groff', '-man', '-ww', '-z', out], capture_output=True, text=True)
+    assert lint.returncode == 0 and lint.stderr == '', lint.stderr
+
+
+# --- a parser that grows: new options need no edit, or fail naming the option
+
+def grown(monkeypatch, *add):
+    """Make generate see cli.parser() plus the arguments in add."""
+    def parser():
+        p = cli.parser()
+        for args, kwargs in add:
+            p.add_argument(*args, **kwargs)
+        return p
+    monkeypatch.setattr(generate, 'parser', parser)
+
+
+def test_new_options_of_known_kinds_need_no_edit(monkeypatch):
+    grown(monkeypatch, (('--expect',), dict(action='append', metavar='[BOND=]KEY=VALUE',
+                                            help='expected bonding option')),
+          (('--config-drift',), dict(action='store_true', help='compare with the config')),
+          (('--min-speed',), dict(metavar='MBIT', help='slowest acceptable slave')))
+    conf, director = generate.icinga_conf(), json.loads(generate.basket())
+    assert '"--expect" = {\n\t\t\tvalue = "$bonding_expect$"' in conf
+    assert 'repeat_key = true' in conf.split('"--expect"')[1].split('}')[0]
+    assert '"--config-drift" = {\n\t\t\tset_if = "$bonding_config_drift$"' in conf
+    assert director['Command']['bonding']['arguments']['--min-speed']['value'] == \
+        '$bonding_min_speed$'
+    types = {f['varname']: f['datatype'].rsplit('DataType', 1)[1]
+             for f in director['Datafield'].values()}
+    assert (types['bonding_expect'], types['bonding_config_drift'],
+            types['bonding_min_speed']) == ('Array', 'Boolean', 'String')
+    assert '| `--min-speed MBIT` | slowest acceptable slave |' in generate.readme_table()
+    assert '\\fB\\-\\-expect\\fR \\fI[BOND=]KEY=VALUE\\fR' in generate.manpage()
+
+
+class Listing(argparse.Action):
+    """An action of a kind the generator has never seen."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        pass
+
+
+@pytest.mark.parametrize('added, says', [
+    ((('--speed-floor',), dict(type=float, help='x')), '--speed-floor: type=float'),
+    ((('--list-things',), dict(action=Listing, nargs=0, help='x')), '--list-things: action'),
+    ((('-q', '--quiet'), dict(action='count', help='x')), '--quiet: a count option needs'),
+    ((('--no-thing',), dict(action='store_false', help='x')), '--no-thing: action'),
+])
+def test_what_cannot_be_derived_fails_naming_the_option(monkeypatch, added, says):
+    grown(monkeypatch, added)
+    with pytest.raises(generate.GeneratorError, match=re.escape(says)):
+        generate.icinga_conf()
+    assert generate.main(["--check"]) == 2  # the command line says so too
+
+
+def test_extra_naming_a_removed_option_fails(monkeypatch):
+    monkeypatch.setitem(generate.EXTRA, 'gone_option', {'datatype': 'string'})
+    with pytest.raises(generate.GeneratorError, match='gone_option'):
+        generate.basket()
