@@ -5,8 +5,10 @@ privileges to the ``nagios`` user, as on a Debian box, so these tests must run
 as root. Packages: see APT_PACKAGES next to this file.
 
 Environment:
-  CHECK_BONDING_PLUGIN   plugin to test (default: <repo>/.venv/bin/check_bonding,
-                         then check_bonding on PATH)
+  CHECK_BONDING_PLUGIN   plugin to test (default: the check_bonding next to the
+                         Python running pytest, <repo>/.venv/bin/check_bonding,
+                         then check_bonding on PATH); tools/test-all sets it to
+                         the packaged /usr/lib/nagios/plugins/check_bonding
   CHECK_BONDING_EXAMPLE  tree for --root (default: <repo>/examples/seed-failover)
 """
 
@@ -167,20 +169,29 @@ def _readable_by_daemon_user(path, test):
 
 @pytest.fixture(scope="session")
 def plugin(daemon_user):
-    """Absolute path of the check_bonding under test, runnable by nagios."""
+    """Absolute path of the check_bonding under test, runnable by nagios.
+
+    Skips, with the reason and the fix, when there is none or when nagios
+    cannot run it (e.g. a venv made from a Python under /root, as pyenv's
+    is): ``tools/test-all`` builds its venvs from /usr/bin/python3 under /opt.
+    """
     candidates = [os.environ.get("CHECK_BONDING_PLUGIN"),
                   Path(sys.executable).parent / "check_bonding",  # the venv running pytest
                   REPO / ".venv/bin/check_bonding", shutil.which("check_bonding")]
     path = next((Path(c).absolute() for c in candidates if c and Path(c).is_file()), None)
     if path is None:
-        pytest.skip("check_bonding not installed: pip install -e . into .venv "
-                    "or set CHECK_BONDING_PLUGIN")
-    assert _readable_by_daemon_user(path, "-x"), (
-        f"{DAEMON_USER} cannot execute {path}: every directory above it must be o+x")
-    probe = run([path, "--help"], as_daemon_user=True, merge_stderr=True)
-    assert probe.returncode not in (126, 127) and "Permission denied" not in probe.stdout, (
-        f"{DAEMON_USER} cannot run {path} (a venv made from a Python under /root?):\n"
-        f"{probe.stdout}")
+        pytest.skip("check_bonding not installed: pip install . into the venv running "
+                    "pytest, or set CHECK_BONDING_PLUGIN")
+    fix = ("use a venv built from /usr/bin/python3 outside /root (tools/test-all does), "
+           "or set CHECK_BONDING_PLUGIN to the installed /usr/lib/nagios/plugins/check_bonding")
+    if not _readable_by_daemon_user(path, "-x"):
+        pytest.skip(f"{DAEMON_USER} cannot execute {path} (a directory above it is not "
+                    f"o+x?): {fix}")
+    probe = run([path, "--version"], as_daemon_user=True, merge_stderr=True)
+    if probe.returncode in (126, 127) or "Permission denied" in probe.stdout \
+            or not probe.stdout.startswith("check_bonding "):
+        first = (probe.stdout.strip().splitlines() or ["no output"])[0]
+        pytest.skip(f"{DAEMON_USER} cannot run {path} (exit {probe.returncode}: {first}): {fix}")
     return path
 
 

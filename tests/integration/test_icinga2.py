@@ -3,10 +3,13 @@
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 ICINGA2 = "/usr/sbin/icinga2"
+# where the packages (debian/, rpm/) install the CheckCommand: <plugins-contrib> includes it
+ITL_COMMAND = Path("/usr/share/icinga2/include/plugins-contrib.d/check_bonding.conf")
 DIRS = ("DataDir", "LogDir", "CacheDir", "SpoolDir", "InitRunDir")
 
 # Hosts as a user would write them (see the comment in services.conf).
@@ -20,7 +23,7 @@ const ZoneName = NodeName
 include <itl>
 include <plugins>
 include <plugins-contrib>
-include "{contrib}/icinga/check_bonding.conf"
+{checkcommand}
 include "{workdir}/services.conf"
 
 object Endpoint NodeName {{ }}
@@ -85,6 +88,16 @@ def option_groups(help_text):
     return [set(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", m[1])) for m in lines if m]
 
 
+def checkcommand_include(contrib):
+    """The contrib CheckCommand, unless the installed package brings it with the ITL
+    (a second definition would be an error, as it is on an agent so installed)."""
+    if not ITL_COMMAND.exists():
+        return f'include "{contrib}/icinga/check_bonding.conf"'
+    assert ITL_COMMAND.read_text() == (contrib / "icinga/check_bonding.conf").read_text(), (
+        f"{ITL_COMMAND} (installed package) differs from contrib/icinga/check_bonding.conf")
+    return f"/* CheckCommand bonding: {ITL_COMMAND}, through <plugins-contrib> */"
+
+
 @pytest.fixture
 def icinga(require_binary, contrib, plugin, example_root, workdir, daemon_dir):
     """``icinga(check_interval=None)`` writes the config, returns the daemon command."""
@@ -103,7 +116,8 @@ def icinga(require_binary, contrib, plugin, example_root, workdir, daemon_dir):
             assert count == 2, "services.conf: expected one check_interval and retry_interval"
         (workdir / "services.conf").write_text(services)
         (workdir / "icinga2.conf").write_text(
-            CONFIG.format(workdir=workdir, contrib=contrib, root=example_root))
+            CONFIG.format(workdir=workdir, contrib=contrib, root=example_root,
+                          checkcommand=checkcommand_include(contrib)))
         defines = [f"-D{name}={path}" for name, path in dirs.items()]
         return [ICINGA2, "daemon", "-c", workdir / "icinga2.conf", f"-DConfigDir={workdir}",
                 *defines, "-DRunAsUser=nagios", "-DRunAsGroup=nagios"]

@@ -36,7 +36,7 @@ def nrpe(require_binary, contrib, plugin, example_root, workdir, daemon_dir, fre
     # the argument-free command and the commented $ARG1$ variant, pointed at the test plugin
     test_plugin = f"{plugin} --root {example_root} --state-dir {daemon_dir('state')} -v"
     for prefix in ("command[check_bonding]=", "#command[check_bonding_args]="):
-        line = f"\n{prefix}/usr/local/bin/check_bonding"
+        line = f"\n{prefix}/usr/lib/nagios/plugins/check_bonding"
         assert snippet.count(line) == 1, f"contrib/nrpe/check_bonding.cfg: no single {line!r}"
         snippet = snippet.replace(line, f"\n{prefix.lstrip('#')}{test_plugin}")
     (workdir / "check_bonding.cfg").write_text(snippet)
