@@ -1,0 +1,213 @@
+"""systemd-networkd: .netdev and .network files (SPEC §4.4).
+
+Files of /usr/lib, /usr/local/lib, /run and /etc systemd/network are sorted
+by name across directories (one name: /etc beats /run beats /usr); an empty
+file or a link to /dev/null masks; `<file>.d/*.conf` drop-ins follow. The
+first .netdev with a Name= wins. Each interface takes the first .network
+whose [Match] fits, so an early catch-all steals bond members. *Sec= values
+are time spans whose bare numbers are seconds; enumerations take names only.
+Only configured options are sent, so module options remain the defaults.
+"""
+from __future__ import annotations
+
+import fnmatch
+
+from .model import (KERNEL_DEFAULTS, Definition, Port, Setting, canonical, mac, targets,
+                    timespan_ms)
+
+DIRS = ('/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network',
+        '/usr/lib/systemd/network', '/lib/systemd/network')
+TOOL = 'systemd-networkd'
+BOND = {  # [Bond] key -> (option, converter)
+    'Mode': ('mode', 'name'), 'TransmitHashPolicy': ('xmit_hash_policy', 'name'),
+    'LACPTransmitRate': ('lacp_rate', 'name'), 'MIIMonitorSec': ('miimon', 'span'),
+    'UpDelaySec': ('updelay', 'span'), 'DownDelaySec': ('downdelay', 'span'),
+    'ARPIntervalSec': ('arp_interval', 'span'), 'ARPValidate': ('arp_validate', 'name'),
+    'PrimaryReselectPolicy': ('primary_reselect', 'name'), 'AdSelect': ('ad_select', 'name'),
+    'MinLinks': ('min_links', 'int'), 'FailOverMACPolicy': ('fail_over_mac', 'name'),
+    'ARPIPTargets': ('arp_ip_target', 'list')}
+OTHER_BOND_KEYS = {'ARPAllTargets', 'ResendIGMP', 'PacketsPerSlave', 'GratuitousARP',
+                   'AllSlavesActive', 'DynamicTransmitLoadBalancing', 'LearnPacketIntervalSec',
+                   'AdActorSystemPriority', 'AdUserPortKey', 'AdActorSystem', 'ARPMissedMax',
+                   'PeerNotifyDelaySec'}
+
+
+def parse(text: str) -> list:
+    """[(section, key, value, line)] in file order: `#`/`;` comments, a trailing
+    backslash joins the next line (comment lines inside are skipped)."""
+    entries, section, pending, start = [], None, None, 0
+    for number, raw in enumerate(text.split('\n'), 1):
+        line = raw.strip()
+        if pending is not None:
+            if line.startswith(('#', ';')):
+                continue
+            line, pending = pending + line, None
+        elif not line or line.startswith(('#', ';')):
+            continue
+        else:
+            start = number
+        if line.endswith('\\'):
+            pending = line[:-1] + ' '
+            continue
+        if line.startswith('[') and line.endswith(']'):
+            section = line[1:-1]
+            continue
+        key, eq, value = line.partition('=')
+        if eq and section is not None:
+            entries.append((section, key.strip(), value.strip(), start))
+    if pending is not None:
+        section_key = pending.partition('=')
+        if section_key[1] and section is not None:
+            entries.append((section, section_key[0].strip(), section_key[2].strip(), start))
+    return entries
+
+
+def unit_files(tree, suffix: str, skip=()) -> list:
+    """[(path, entries)] of every `suffix` file in name order, drop-ins applied."""
+    result = []
+    for path in tree.layered(DIRS, (suffix,)):
+        name = path.rsplit('/', 1)[-1]
+        if name in skip:
+            continue
+        found = tree.read(path)
+        if found is None or not found.data.strip():
+            continue  # masked (a link to /dev/null or empty), absent or unreadable
+        entries = parse(tree.decode(found) or '')
+        for dropin in tree.layered([f'{d}/{name}.d' for d in DIRS], ('.conf',)):
+            entries += [(s, k, v, n, dropin) for s, k, v, n in parse(tree.text(dropin) or '')]
+        result.append((path, [e if len(e) == 5 else (*e, path) for e in entries]))
+    return result
+
+
+def bond_settings(entries: list, path: str) -> tuple:
+    """({option: Setting}, notes, {option: why}) of a .netdev's [Bond] entries; an
+    invalid value leaves the option as it was (the kernel's or the module's default)."""
+    options, notes, invalid = {}, [], {}
+    for section, key, value, line, where in entries:
+        if section != 'Bond':
+            continue
+        if key not in BOND:
+            if key not in OTHER_BOND_KEYS:
+                notes.append(f'{where}: unknown key {key}= in [Bond], ignored by networkd')
+            continue
+        option, kind = BOND[key]
+        if kind == 'list':
+            if not value:
+                options.pop(option, None)  # an empty assignment resets the list
+                continue
+            valid = tuple(t for t in targets(value) if _ipv4(t))
+            if len(valid) < len(targets(value)):
+                notes.append(f'{where}: invalid address in ARPIPTargets={value}, ignored')
+            old = options.get(option)
+            options[option] = Setting(tuple(dict.fromkeys((old.value if old else ()) + valid)),
+                                      where, line)
+            continue
+        if kind == 'span':
+            converted = timespan_ms(value)
+        elif kind == 'int':
+            converted = canonical(option, value)
+        else:
+            converted = canonical(option, value, numbers=False)
+        if converted is None:
+            invalid[option] = (f'{key}={value} in {where} is invalid for networkd, which '
+                               'leaves the default')
+            continue
+        if kind == 'span' and value.strip().isdigit():
+            notes.append(f'{where}: {key}={value} is {value} seconds')
+        options[option] = Setting(converted, where, line)
+    if options.get('miimon') and options['miimon'].value == 0:
+        del options['miimon']  # networkd sends miimon only when it is not 0
+    return options, notes, invalid
+
+
+def _ipv4(text: str) -> bool:
+    parts = text.split('.')
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def definitions(tree, modprobe_defaults: dict, skip=()) -> list:
+    """Bonds networkd creates, with the members whose first matching .network enslaves them."""
+    bonds, result = {}, []
+    for path, entries in unit_files(tree, '.netdev', skip):
+        name = _value(entries, 'NetDev', 'Name')
+        if _value(entries, 'NetDev', 'Kind') != 'bond' or not name:
+            continue
+        if name in bonds:
+            bonds[name][1].append(path)
+            continue
+        bonds[name] = (path, [], entries)
+    networks = unit_files(tree, '.network', skip)
+    for name, (path, losers, entries) in bonds.items():
+        options, notes, explain = bond_settings(entries, path)
+        options = {**modprobe_defaults, **options}
+        for option in explain:
+            if option not in options and option in KERNEL_DEFAULTS:
+                options[option] = Setting(KERNEL_DEFAULTS[option], path, None)
+        problems = [('drift-ambiguous', f'{loser} is ignored: {path} already defines {name}')
+                    for loser in losers]
+        if options.get('miimon') and options.get('arp_interval') and \
+                options['miimon'].value and options['arp_interval'].value:
+            problems.append(('drift-ambiguous', f'link monitoring configured twice in {path} '
+                                                f'(miimon {options["miimon"].value}, '
+                                                f'arp_interval {options["arp_interval"].value})'))
+        ports, hints, lost = _members(name, networks)
+        explain.update(hints)
+        if lost and not ports:
+            problems.append(('drift-not-at-boot', f'no member joins {name} at boot: '
+                                                  + '; '.join(lost)))
+        else:
+            notes += [f'will not join {name}: {text}' for text in lost]
+        primary = [p for p, first in ports if first]
+        if primary:
+            options['primary'] = Setting(primary[0].name, primary[0].file, primary[0].line)
+        result.append(Definition(name, TOOL, 'networkd', path, options,
+                                 tuple(p for p, _ in ports), None, tuple(notes), explain,
+                                 tuple(problems), None, _line(entries, 'NetDev', 'Name')))
+    return result
+
+
+def _members(bond: str, networks: list) -> tuple:
+    """([(Port, primary?)], {'slave:<name>': hint}, [why a member will not join])
+    from the .network files with Bond=<bond>; an earlier match takes the interface."""
+    ports, explain, lost = [], {}, []
+    for index, (path, entries) in enumerate(networks):
+        if _value(entries, 'Network', 'Bond') != bond:
+            continue
+        names = (_value(entries, 'Match', 'Name') or '').split()
+        macs = [mac(m) for m in (_value(entries, 'Match', 'MACAddress') or '').split() +
+                (_value(entries, 'Match', 'PermanentMACAddress') or '').split() if mac(m)]
+        primary = (_value(entries, 'Network', 'PrimarySlave') or '').lower() in (
+            'yes', 'true', '1', 'on')
+        line = _line(entries, 'Network', 'Bond')
+        for name in names or [None]:
+            thief = _first_match(networks[:index], name, macs)
+            if thief:
+                explain[f'slave:{name}'] = f'{thief} matches it first'
+                lost.append(f'{thief} matches {name or macs[0]} before {path}')
+                continue
+            ports.append((Port(name, macs[0] if macs else None, path, line,
+                               'MACAddress' if macs and name else None), primary))
+    return ports, explain, lost
+
+
+def _first_match(earlier: list, name, macs) -> str | None:
+    """An earlier .network whose [Match] takes this interface (by name glob)."""
+    for path, entries in earlier:
+        patterns = (_value(entries, 'Match', 'Name') or '').split()
+        match_macs = [m.lower() for m in (_value(entries, 'Match', 'MACAddress') or '').split()]
+        if not patterns and not match_macs:
+            continue
+        if name and patterns and any(fnmatch.fnmatchcase(name, p) for p in patterns) and (
+                not match_macs or set(match_macs) & set(macs)):
+            return path
+    return None
+
+
+def _value(entries, section, key):
+    found = [v for s, k, v, *_ in entries if s == section and k == key]
+    return found[-1] if found else None
+
+
+def _line(entries, section, key):
+    found = [n for s, k, _, n, *_ in entries if s == section and k == key]
+    return found[-1] if found else None
