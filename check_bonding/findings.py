@@ -88,6 +88,27 @@ FINDINGS = {
                              'NIC replaced'),
     'state-damaged': Kind(Warn, 'a damaged or foreign state file was set aside'),
     'state-unwritable': Kind(Warn, 'the baseline cannot be stored'),
+    # Config drift (--config-drift, check_bonding/drift/): the running bond against the
+    # configuration the next boot applies
+    'drift-option': Kind(Warn, 'a bonding option differs from what the configuration sets at '
+                               'the next boot'),
+    'drift-slave-missing': Kind(Warn, 'a slave in the configuration is not enslaved'),
+    'drift-slave-extra': Kind(Warn, 'an enslaved slave is in no configuration'),
+    'drift-mac': Kind(Warn, 'a configuration pins a MAC other than the slave\'s permanent one '
+                            '(NIC replaced?)'),
+    'drift-not-at-boot': Kind(Warn, 'the bond (or its members) will not come up at boot: '
+                                    'ONBOOT=no, STARTMODE, file ignored or rejected, ...'),
+    'drift-two-managers': Kind(Warn, 'two enabled network managers define the bond'),
+    'drift-ambiguous': Kind(Warn, 'the configuration does not decide the bond: two profiles '
+                                  'tie, a second definition is ignored, link monitoring twice'),
+    'drift-unconfigured': Kind(Warn, 'a running bond that no configuration brings up (only '
+                                     'where a source was found and fully read)'),
+    'drift-unreadable': Kind(Unknown, 'a configuration file cannot be read (NetworkManager '
+                                      'keyfiles, netplan YAML: root only): run as root'),
+    'drift-yaml-missing': Kind(Unknown, 'netplan files exist but PyYAML is not installed'),
+    'drift-note': Kind(Ok, 'what the configuration says that does not change the bond: '
+                           'options the mode ignores, ignored files, arp_ip_target order'),
+    'drift-match': Kind(Ok, 'the running bond matches its configuration'),
 }
 
 
