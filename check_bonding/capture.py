@@ -61,3 +61,41 @@ def _write(target: str, relpath: str, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, 'w', encoding='ascii', errors='replace') as out:
         out.write(text)
+
+
+# NetworkManager keyfiles can hold Wi-Fi and 802.1X secrets: only these groups are copied.
+KEYFILE_GROUPS = ('connection', 'bond', 'bond-port', 'ethernet', 'match')
+
+
+def capture_config(root: str, source: str, target: str) -> list[str]:
+    """--capture with --config-drift: copy the configuration files, links and
+    paths the drift readers used (keyfiles stripped of secrets; 0600 as NM wants
+    them); return what could not be read."""
+    from .drift import files_read
+    tree = files_read(root, source)
+    for path, data in tree.read_files.items():
+        text = data.decode('utf-8', 'replace')
+        keyfile = path.endswith('.nmconnection') or '/system-connections/' in path
+        _write(target, path.lstrip('/'), strip_keyfile(text) if keyfile else text)
+        if keyfile:
+            os.chmod(os.path.join(target, path.lstrip('/')), 0o600)
+    for path in sorted(set(tree.links) | tree.seen):
+        host = os.path.join(target, path.lstrip('/'))
+        if path in tree.links and not os.path.lexists(host):
+            os.makedirs(os.path.dirname(host), exist_ok=True)
+            os.symlink(tree.links[path], host)
+        elif not os.path.lexists(host) and tree.read(path) is not None:
+            _write(target, path.lstrip('/'), tree.read_files[path].decode('utf-8', 'replace'))
+    return [f'{path.lstrip("/")}: {why}' for path, why, _ in tree.unreadable]
+
+
+def strip_keyfile(text: str) -> str:
+    """A keyfile with only the KEYFILE_GROUPS groups."""
+    kept, keep = [], False
+    for line in text.split('\n'):
+        stripped = line.strip()
+        if stripped.startswith('[') and stripped.endswith(']'):
+            keep = stripped[1:-1] in KEYFILE_GROUPS
+        if keep:
+            kept.append(line)
+    return '\n'.join(kept) + '\n'

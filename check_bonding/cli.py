@@ -17,6 +17,8 @@ from .ifname import valid_ifname
 
 UNKNOWN = 3
 DURATION = re.compile(r'(\d+)([smhd]?)')
+CONFIG_SOURCES = ('auto', 'ifcfg', 'nm', 'netplan', 'networkd', 'ifupdown', 'ifupdown2',
+                  'wicked', 'modprobe')
 SECONDS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400}
 
 
@@ -100,6 +102,15 @@ def parser() -> Parser:
     p.add_argument('--capture', metavar='DIR',
                    help='do not check: copy the bonding files of the bonds selected into '
                         'DIR, laid out for --root DIR (for bug reports and test fixtures)')
+    drift = p.add_argument_group('config drift (the running bond against the next boot)')
+    drift.add_argument('--config-drift', action='store_true',
+                       help='also compare each bond with the configuration the next boot '
+                            'applies (ifcfg, NetworkManager, netplan, systemd-networkd, '
+                            'ifupdown, ifupdown2, wicked, modprobe); with --capture, copy '
+                            'that configuration too')
+    drift.add_argument('--config-source', choices=CONFIG_SOURCES, metavar='SOURCE',
+                       help='read only this source: ' + ', '.join(CONFIG_SOURCES) +
+                            ' (default auto: the network managers enabled)')
     p.add_argument('-t', '--timeout', type=positive_int, default=10, metavar='SECONDS',
                    help='UNKNOWN after SECONDS (default 10)')
     p.add_argument('-v', '--verbose', action='count', default=0,
@@ -110,13 +121,15 @@ def parser() -> Parser:
 
 class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slaves '
                                    'warning critical root failure_window failures_warning '
-                                   'failures_critical state_dir reset capture timeout verbose')):
+                                   'failures_critical state_dir reset capture timeout verbose '
+                                   'config_drift config_source')):
     """What the command line asks for, validated: the one record the check reads.
 
     bonds/excluded: names (-b/-x); primaries, expected_slaves: {'' or bond:
     tuple of names} (-p, --slaves; BOND= beats the plain form); mode: a kernel
     mode name or None; warning ... failures_critical: range texts or None;
-    state_dir: None with --no-state."""
+    state_dir: None with --no-state; config_drift, config_source: --config-drift
+    and its source ('auto' unless forced)."""
     __slots__ = ()
 
 
@@ -145,7 +158,14 @@ def validate(args: argparse.Namespace) -> Options:
         warning=args.warning, critical=args.critical, root=args.root,
         failure_window=args.failure_window, failures_warning=args.failures_warning,
         failures_critical=args.failures_critical, state_dir=state_dir(args),
-        reset=args.reset, capture=args.capture, timeout=args.timeout, verbose=args.verbose)
+        reset=args.reset, capture=args.capture, timeout=args.timeout, verbose=args.verbose,
+        config_drift=args.config_drift, config_source=config_source(args))
+
+
+def config_source(args: argparse.Namespace) -> str:
+    if args.config_source and not args.config_drift:
+        raise UsageError('--config-source needs --config-drift')
+    return args.config_source or 'auto'
 
 
 def bond_names(bonds: list, excluded: list) -> tuple:
@@ -242,6 +262,14 @@ def run_capture(options: Options):
         print(f'check_bonding: cannot capture into {err.filename or options.capture}: '
               f'{err.strerror}')
         sys.exit(UNKNOWN)
+    if options.config_drift:
+        from .capture import capture_config
+        try:
+            skipped += capture_config(options.root, options.config_source, options.capture)
+        except OSError as err:
+            print(f'check_bonding: cannot capture into {err.filename or options.capture}: '
+                  f'{err.strerror}')
+            sys.exit(UNKNOWN)
     print(f'captured {", ".join(bonds) or "no bonds"} into {options.capture}'
           f' ({len(skipped)} unreadable files skipped)')
     for line in skipped:

@@ -13,6 +13,7 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond>_failures_window  failures      --failures-* (perfdata)      link-failures, failover
   <bond> history          history       flaps.update via store       slave-left, failover,
                                                                      baseline-new, state-*
+  <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
 NoBonds (no bond at all) yields "no bonds" to context no-bonds: no-bonds.
@@ -59,6 +60,7 @@ class BondResource(nagiosplugin.Resource):
         self.store = store  # a store.BaselineStore, or None with --no-state
         self.bond = None    # the parse.Bond read by probe()
         self.report = None  # the flaps.Report of this run
+        self.drift = None   # --config-drift: this bond's drift Findings
 
     @property
     def name(self):
@@ -81,6 +83,8 @@ class BondResource(nagiosplugin.Resource):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
+        if self.drift is not None:
+            yield nagiosplugin.Metric(f'{bond.name} drift', self.drift, context='drift')
         yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
                                   context='count')
         if self.store is not None:
@@ -111,6 +115,28 @@ class NoBonds(nagiosplugin.Resource):
 
     def probe(self):
         yield nagiosplugin.Metric('no bonds', self.message, context='no-bonds')
+
+
+class ConfigDrift(nagiosplugin.Resource):
+    """--config-drift findings about the run, not one bond: unreadable
+    configuration (UNKNOWN), PyYAML missing, notes."""
+    bond_name = None
+
+    def __init__(self, findings: list):
+        self.findings = findings
+
+    def probe(self):
+        yield nagiosplugin.Metric('config drift', self.findings, context='drift')
+
+
+def with_drift(options, bonds: list) -> list:
+    """The bond resources with their drift findings, plus the run's (--config-drift)."""
+    from .drift import check
+    report = check(options.root, [b.bond_name for b in bonds], options.config_source,
+                   options.verbose)
+    for resource in bonds:
+        resource.drift = report.bonds.get(resource.bond_name)
+    return bonds + ([ConfigDrift(report.run)] if report.run else [])
 
 
 def judged(findings, metric, resource, overrides: dict) -> Judged:
@@ -226,7 +252,8 @@ def resources(options, system: System, clock) -> list:
         from .store import BaselineStore
         store = BaselineStore(options.state_dir, options.root, options.failure_window,
                               options.reset, clock)
-    return [BondResource(system, name, expectation(options, name), store) for name in names]
+    bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
+    return with_drift(options, bonds) if options.config_drift else bonds
 
 
 def contexts(options) -> list:
@@ -240,6 +267,7 @@ def contexts(options) -> list:
                         overrides),
         FindingsContext('no-bonds', lambda why, resource: [found('no-bonds', why)], overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
+        FindingsContext('drift', lambda findings, resource: findings, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),
         FailuresContext(options.failures_warning, options.failures_critical, overrides),
         nagiosplugin.ScalarContext('count', result_cls=Judged),

@@ -93,7 +93,9 @@ class Tree:
     def lexists(self, path: str) -> bool:
         """Whether `path` itself exists, a link not followed (an enabled unit's link)."""
         try:
-            os.lstat(os.path.join(self.real(os.path.dirname(path)), os.path.basename(path)))
+            host = os.path.join(self.real(os.path.dirname(path)), os.path.basename(path))
+            if stat.S_ISLNK(os.lstat(host).st_mode):
+                self.links[path] = os.readlink(host)
         except (OSError, Refused, Masked):
             return False
         self.seen.add(path)
