@@ -11,7 +11,7 @@ semantics (networkd, or NetworkManager).
 """
 from __future__ import annotations
 
-from . import networkd, nm
+from . import nm
 from .model import Definition, Port, Setting, canonical, mac, targets, timespan_ms
 
 DIRS = ('/run/netplan', '/etc/netplan', '/lib/netplan')
@@ -51,16 +51,20 @@ def compose(data: bytes):
     import yaml
 
     class Loader(yaml.SafeLoader):
-        nodes = 0
+        nodes = depth = 0
 
         def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 mark = self.peek_event().start_mark
                 raise YamlError(f'line {mark.line + 1}: YAML alias refused')
             self.nodes += 1
-            if self.nodes > MAX_NODES or len(self.resolver_exact_paths) > MAX_DEPTH:
-                raise YamlError('too many nodes or too deep, refused')
-            return super().compose_node(parent, index)
+            self.depth += 1
+            if self.nodes > MAX_NODES or self.depth > MAX_DEPTH:
+                raise YamlError('too many nodes or nested too deep, refused')
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
     loader = None
     try:
         loader = Loader(data)

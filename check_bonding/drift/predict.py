@@ -31,7 +31,8 @@ def detect(tree) -> tuple:
     """(sources whose files the next boot applies, notes)."""
     network = tree.readlink(f'{UNITS}/network.service') or ''
     rc = [n for d in ('/etc/rc.d/rc3.d', '/etc/rc3.d', '/etc/rc.d/rc5.d')
-          for n in tree.listdir(d)]
+          for n in tree.listdir(d) if re.fullmatch(r'S\d\dnetwork(ing)?', n)
+          and tree.lexists(f'{d}/{n}')]
     found = set()
     if enabled(tree, 'NetworkManager.service') or network.endswith('/NetworkManager.service'):
         found.add('nm')
@@ -52,6 +53,7 @@ def detect(tree) -> tuple:
         present = [s for s, test in (
             ('ifcfg', lambda: tree.listdir(ifcfg.DIR)),
             ('wicked', lambda: tree.listdir(wicked.DIR)),
+            ('nm', lambda: tree.listdir(nm.KEYFILE_DIRS[1])),
             ('ifupdown2' if ifupdown2.detected(tree) else 'ifupdown',
              lambda: tree.exists(ifupdown.MAIN)),
             ('networkd', lambda: any(tree.listdir(d) for d in networkd.DIRS)),
