@@ -51,32 +51,31 @@ def option_findings(d, running, verbose: int = 0) -> list:
     miimon = d.options['miimon'].value if 'miimon' in d.options else kernel_miimon_default(mode)
     diffs, findings = [], []
     for option in COMPARED:
-        setting = d.options.get(option)
-        if setting is None:
-            continue
-        if option not in running.options:
-            findings.append(found('drift-note', f'{option}: not available on this kernel, '
-                                                'not compared'))
-            continue
-        want, have = setting.value, running.options[option]
-        if not applies(option, mode):
-            if option not in d.explain and want not in ('', 0, None, ()):
-                findings.append(found('drift-note', f'{option} {show(want)} in {d.file} is not '
-                                                    f'used in mode {mode}'))
-            continue
-        if option in ('updelay', 'downdelay'):
-            want = want // miimon * miimon if miimon else 0
-        if option == 'primary' and want and want not in running.slaves:
-            continue  # pending: the kernel shows nothing; the missing slave is reported
-        if option == 'arp_ip_target':
-            if set(want) == set(have):
-                if want != have:
-                    findings.append(found('drift-note', f'arp_ip_target order {show(want)} in '
-                                                        f'{d.file}, {show(have)} running'))
-                continue
-        if want != have:
-            diffs.append((option, want, have, setting))
+        if option in d.options:
+            note, diff = _compare(option, d, running, mode, miimon)
+            findings += [found('drift-note', note)] if note else []
+            diffs += [diff] if diff else []
     return findings + _worded(d, diffs, verbose)
+
+
+def _compare(option: str, d, running, mode, miimon) -> tuple:
+    """(note or None, (option, predicted, running, Setting) or None) for one option."""
+    setting = d.options[option]
+    if option not in running.options:
+        return f'{option}: not available on this kernel, not compared', None
+    want, have = setting.value, running.options[option]
+    if not applies(option, mode):
+        quiet = option in d.explain or want in ('', 0, None, ())
+        return (None if quiet else f'{option} {show(want)} in {d.file} is not used in mode '
+                                   f'{mode}'), None
+    if option in ('updelay', 'downdelay'):
+        want = want // miimon * miimon if miimon else 0  # whole miimon periods, or none
+    if option == 'primary' and want and want not in running.slaves:
+        return None, None  # pending: the kernel shows nothing; the missing slave is reported
+    if option == 'arp_ip_target' and set(want) == set(have):
+        return (f'arp_ip_target order {show(want)} in {d.file}, {show(have)} running'
+                if want != have else None), None
+    return None, ((option, want, have, setting) if want != have else None)
 
 
 def _worded(d, diffs: list, verbose: int) -> list:

@@ -156,35 +156,14 @@ class Tree:
     def read(self, path: str) -> File | None:
         """The bytes of a regular file, or None (absent, refused, unreadable: recorded)."""
         try:
-            host = self.real(path)
-            info = os.lstat(host)
-            if not stat.S_ISREG(info.st_mode):
-                raise Refused(f'not a regular file ({_kind(info.st_mode)}), skipped')
-            if self.files_left <= 0 or self.bytes_left <= 0:
-                raise Refused('read budget of this run exhausted, skipped')
-            fd = os.open(host, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
-            try:
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode):
-                    raise Refused(f'not a regular file ({_kind(info.st_mode)}), skipped')
-                data = os.read(fd, FILE_LIMIT + 1)
-            finally:
-                os.close(fd)
+            data, info = self._open_regular(path)
         except Masked:
             return None
         except Refused as why:
             self.notes.append(f'{path}: {why}')
             return None
         except OSError as err:
-            if err.errno in (errno.ENOENT, errno.ENOTDIR):
-                if path in self.links or any(link != path and path.startswith(link + '/')
-                                             for link in self.links):
-                    self.notes.append(f'{path}: link target absent under --root')
-                return None
-            if err.errno in DENIED:
-                self.unreadable.append((path, err.strerror, self.source))
-            else:
-                self.notes.append(f'{path}: {err.strerror}, skipped')
+            self._failed(path, err)
             return None
         if len(data) > FILE_LIMIT:
             self.notes.append(f'{path}: larger than {FILE_LIMIT // 1024} KiB, ignored')
@@ -193,6 +172,32 @@ class Tree:
         self.bytes_left -= len(data)
         self.read_files[path] = data
         return File(path, data, stat.S_IMODE(info.st_mode), info.st_uid)
+
+    def _open_regular(self, path: str) -> tuple:
+        """(at most FILE_LIMIT + 1 bytes, fstat) of a regular file; never opens anything else."""
+        host = self.real(path)
+        if not stat.S_ISREG(os.lstat(host).st_mode):
+            raise Refused(f'not a regular file ({_kind(os.lstat(host).st_mode)}), skipped')
+        if self.files_left <= 0 or self.bytes_left <= 0:
+            raise Refused('read budget of this run exhausted, skipped')
+        fd = os.open(host, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise Refused(f'not a regular file ({_kind(info.st_mode)}), skipped')
+            return os.read(fd, FILE_LIMIT + 1), info
+        finally:
+            os.close(fd)
+
+    def _failed(self, path: str, err: OSError) -> None:
+        """Record why `path` could not be read: absent is silent, unless a link led there."""
+        if err.errno in (errno.ENOENT, errno.ENOTDIR):
+            if any(link == path or path.startswith(link + '/') for link in self.links):
+                self.notes.append(f'{path}: link target absent under --root')
+        elif err.errno in DENIED:
+            self.unreadable.append((path, err.strerror, self.source))
+        else:
+            self.notes.append(f'{path}: {err.strerror}, skipped')
 
     def text(self, path: str) -> str | None:
         """A file's text (see `decode`), or None."""

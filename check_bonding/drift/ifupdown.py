@@ -60,45 +60,54 @@ def parse(text: str) -> list:
 
 def read(tree) -> Interfaces:
     """Every stanza reachable from /etc/network/interfaces, sources expanded in the root."""
-    stanzas, auto, hotplug, notes, done = {}, set(), set(), [], set()
-
-    def load(path, depth):
-        if path in done:
-            notes.append(f'{path}: sourced again (a source loop), skipped')
-            return
-        if depth > MAX_DEPTH:
-            notes.append(f'{path}: sourced more than {MAX_DEPTH} levels deep, skipped')
-            return
-        done.add(path)
-        current = None
-        for d in parse(tree.text(path) or ''):
-            if d.verb == 'iface' and d.args:
-                current = stanzas.setdefault(d.args[0], Stanza(d.args[0], path, d.line, {}))
-            elif d.verb == 'mapping':
-                current = None
-            elif d.verb == 'auto' or d.verb == 'allow-auto':
-                auto.update(d.args)
-            elif d.verb.startswith('allow-'):
-                hotplug.update(d.args)
-            elif d.verb == 'source' and d.args:
-                for name in expand(tree, posixpath.join(posixpath.dirname(path), d.args[0])):
-                    load(name, depth + 1)
-            elif d.verb == 'source-directory' and d.args:
-                directory = posixpath.join(posixpath.dirname(path), d.args[0])
-                for name in tree.listdir(directory):
-                    if _DIRECTORY_NAME.fullmatch(name):
-                        load(f'{directory.rstrip("/")}/{name}', depth + 1)
-            elif d.verb == 'option' and current is not None:
-                key = d.args[0].lower().replace('-', '_')
-                current.options.setdefault(key, []).append((d.args[1], d.line, path))
-    load(MAIN, 0)
-    for stanza in stanzas.values():
+    reader = _Reader(tree)
+    reader.load(MAIN, 0)
+    for stanza in reader.stanzas.values():
         for key, values in stanza.options.items():
             if len(values) > 1 and key.startswith('bond'):
-                notes.append(f'{stanza.path}: {key} given {len(values)} times in {stanza.name} '
-                             f'({", ".join(v for v, *_ in values)}): ifupdown joins them, the '
-                             'kernel takes the first')
-    return Interfaces(stanzas, auto, hotplug, notes)
+                reader.notes.append(f'{stanza.path}: {key} given {len(values)} times in '
+                                    f'{stanza.name} ({", ".join(v for v, *_ in values)}): '
+                                    'ifupdown joins them, the kernel takes the first')
+    return Interfaces(reader.stanzas, reader.auto, reader.hotplug, reader.notes)
+
+
+class _Reader:
+    def __init__(self, tree):
+        self.tree = tree
+        self.stanzas, self.auto, self.hotplug, self.notes, self.done = {}, set(), set(), [], set()
+
+    def load(self, path: str, depth: int) -> None:
+        if path in self.done or depth > MAX_DEPTH:
+            self.notes.append(f'{path}: sourced again (a source loop), skipped' if path in
+                              self.done else f'{path}: sourced over {MAX_DEPTH} levels deep')
+            return
+        self.done.add(path)
+        current = None
+        for d in parse(self.tree.text(path) or ''):
+            if d.verb == 'iface' and d.args:
+                current = self.stanzas.setdefault(d.args[0], Stanza(d.args[0], path, d.line, {}))
+            elif d.verb == 'option':
+                if current is not None:
+                    key = d.args[0].lower().replace('-', '_')
+                    current.options.setdefault(key, []).append((d.args[1], d.line, path))
+            else:
+                current = None if d.verb == 'mapping' else current
+                self.directive(d, path, depth)
+
+    def directive(self, d: Directive, path: str, depth: int) -> None:
+        here = posixpath.dirname(path)
+        if d.verb in ('auto', 'allow-auto'):
+            self.auto.update(d.args)
+        elif d.verb.startswith('allow-'):
+            self.hotplug.update(d.args)
+        elif d.verb == 'source' and d.args:
+            for name in expand(self.tree, posixpath.join(here, d.args[0])):
+                self.load(name, depth + 1)
+        elif d.verb == 'source-directory' and d.args:
+            directory = posixpath.join(here, d.args[0]).rstrip('/')
+            for name in self.tree.listdir(directory):
+                if _DIRECTORY_NAME.fullmatch(name):
+                    self.load(f'{directory}/{name}', depth + 1)
 
 
 def expand(tree, pattern: str) -> list:
@@ -144,43 +153,47 @@ def definitions(tree, interfaces: Interfaces, modprobe_defaults: dict,
         stanza = interfaces.stanzas[name]
         listed = option(stanza, 'bond_slaves') or option(stanza, 'slaves')
         slaves = listed[0].split() if listed else []
-        options, explain, notes = dict(modprobe_defaults), {}, []
-        for key, (value, line, path) in ((k[5:], v[0]) for k, v in stanza.options.items()
-                                         if k.startswith('bond_')):
-            if key in NOT_APPLIED:
-                default = modprobe_defaults.get(key, Setting(0, path, line))
-                options[key] = Setting(default.value, path, line)
-                explain[key] = f'bond-{key.replace("_", "-")} in {path} is not applied by ifenslave'
-            elif key == 'primary':
-                candidates = value.split()
-                chosen = next((c for c in candidates if c in members(interfaces, name, slaves)),
-                              candidates[0] if candidates else '')
-                options[key] = Setting(chosen, path, line)
-            elif key == 'arp_ip_target':
-                options[key] = Setting(targets(value), path, line)
-            elif key in APPLIED:
-                converted = canonical(key, value.split('\n')[0].split()[0] if value else '')
-                if converted is None:
-                    notes.append(f'{path}: invalid bond-{key} "{value}", ignored')
-                else:
-                    options[key] = Setting(converted, path, line)
-        if _set(options, 'miimon') and _set(options, 'arp_interval'):
-            options['arp_interval'] = Setting(0, *options['arp_interval'][1:])
-            explain['arp_interval'] = ('ifenslave sets miimon after arp_interval, which turns '
-                                       'ARP monitoring off ("bond-arp-interval will be ignored")')
-        all_slaves = 'all' in slaves
-        ports = None if all_slaves else tuple(
+        joined = members(interfaces, name, slaves)
+        options, explain, notes = _options(stanza, modprobe_defaults, joined)
+        ports = None if 'all' in slaves else tuple(
             Port(s, None, stanza.path if s in slaves else interfaces.stanzas[s].path,
-                 listed[1] if listed and s in slaves else None)
-            for s in members(interfaces, name, slaves))
+                 listed[1] if listed and s in slaves else None) for s in joined)
         boot = None
-        if not at_boot(interfaces, name, members(interfaces, name, slaves)):
+        if not at_boot(interfaces, name, joined):
             boot = f'neither {name} nor a member is marked auto or allow-hotplug in {stanza.path}'
         elif not has_ifenslave:
             boot = 'ifenslave is not installed (no /etc/network/if-pre-up.d/ifenslave)'
         result.append(Definition(name, TOOL, 'ifupdown', stanza.path, options, ports, boot,
                                  tuple(notes), explain, (), None, stanza.line))
     return result
+
+
+def _options(stanza: Stanza, modprobe_defaults: dict, joined: list) -> tuple:
+    """(options, explain, notes): what ifenslave writes for a stanza's bond-* lines."""
+    options, explain, notes = dict(modprobe_defaults), {}, []
+    for key, (value, line, path) in ((k[5:], v[0]) for k, v in stanza.options.items()
+                                     if k.startswith('bond_')):
+        first = value.split('\n')[0].split()
+        if key in NOT_APPLIED:
+            default = modprobe_defaults.get(key, Setting(0, path, line))
+            options[key] = Setting(default.value, path, line)
+            explain[key] = f'bond-{key.replace("_", "-")} in {path} is not applied by ifenslave'
+        elif key == 'primary':  # the first of the list that is enslaved
+            chosen = next((c for c in value.split() if c in joined), first[0] if first else '')
+            options[key] = Setting(chosen, path, line)
+        elif key == 'arp_ip_target':
+            options[key] = Setting(targets(value), path, line)
+        elif key in APPLIED:
+            converted = canonical(key, first[0] if first else '')
+            if converted is None:
+                notes.append(f'{path}: invalid bond-{key} "{value}", ignored')
+            else:
+                options[key] = Setting(converted, path, line)
+    if _set(options, 'miimon') and _set(options, 'arp_interval'):
+        options['arp_interval'] = Setting(0, *options['arp_interval'][1:])
+        explain['arp_interval'] = ('ifenslave sets miimon after arp_interval, which turns '
+                                   'ARP monitoring off ("bond-arp-interval will be ignored")')
+    return options, explain, notes
 
 
 def _set(options: dict, key: str) -> bool:

@@ -62,21 +62,24 @@ def read(tree) -> Modprobe:
                 for name in _included(tree, command.args[0]):
                     load(name, depth + 1)
             elif command.verb == 'options' and len(command.args) >= 1:
-                module, words = command.args[0].replace('-', '_'), command.args[1:]
-                if '-o' in words:
-                    notes.append(f'{where}: multi-instance "options {module} -o" is not '
-                                 'supported, ignored')
-                    continue
-                target = defaults if module == 'bonding' else alias_options.setdefault(module, {})
-                plain = ' '.join(w for w in words if not w.startswith('max_bonds='))
-                notes.extend(kernel_options(plain, where, command.line, target))
-                for word in words:
-                    if word.startswith('max_bonds=') and module == 'bonding':
-                        max_bonds.append((word.partition('=')[2], path, command.line))
+                _options(command, where, defaults, alias_options, max_bonds, notes)
     for path in files:
         load(path, 0)
     loaded = _loaded_at_boot(tree)
     return Modprobe(defaults, aliases, alias_options, max_bonds, loaded, notes)
+
+
+def _options(command, path, defaults, alias_options, max_bonds, notes) -> None:
+    """One `options MODULE k=v ...` line: into the module's defaults, or an alias's."""
+    module, words = command.args[0].replace('-', '_'), command.args[1:]
+    if '-o' in words:
+        notes.append(f'{path}: multi-instance "options {module} -o" is not supported, ignored')
+        return
+    target = defaults if module == 'bonding' else alias_options.setdefault(module, {})
+    plain = ' '.join(w for w in words if not w.startswith('max_bonds='))
+    notes.extend(kernel_options(plain, path, command.line, target))
+    max_bonds += [(w.partition('=')[2], path, command.line) for w in words
+                  if w.startswith('max_bonds=') and module == 'bonding']
 
 
 def _included(tree, path: str) -> list[str]:

@@ -84,30 +84,15 @@ def bond_settings(entries: list, path: str) -> tuple:
     invalid value leaves the option as it was (the kernel's or the module's default)."""
     options, notes, invalid = {}, [], {}
     for section, key, value, line, where in entries:
-        if section != 'Bond':
-            continue
-        if key not in BOND:
-            if key not in OTHER_BOND_KEYS:
+        if section != 'Bond' or key not in BOND:
+            if section == 'Bond' and key not in OTHER_BOND_KEYS:
                 notes.append(f'{where}: unknown key {key}= in [Bond], ignored by networkd')
             continue
         option, kind = BOND[key]
         if kind == 'list':
-            if not value:
-                options.pop(option, None)  # an empty assignment resets the list
-                continue
-            valid = tuple(t for t in targets(value) if _ipv4(t))
-            if len(valid) < len(targets(value)):
-                notes.append(f'{where}: invalid address in ARPIPTargets={value}, ignored')
-            old = options.get(option)
-            options[option] = Setting(tuple(dict.fromkeys((old.value if old else ()) + valid)),
-                                      where, line)
+            _targets(options, value, where, line, notes)
             continue
-        if kind == 'span':
-            converted = timespan_ms(value)
-        elif kind == 'int':
-            converted = canonical(option, value)
-        else:
-            converted = canonical(option, value, numbers=False)
+        converted = _convert(option, kind, value)
         if converted is None:
             invalid[option] = (f'{key}={value} in {where} is invalid for networkd, which '
                                'leaves the default')
@@ -118,6 +103,25 @@ def bond_settings(entries: list, path: str) -> tuple:
     if options.get('miimon') and options['miimon'].value == 0:
         del options['miimon']  # networkd sends miimon only when it is not 0
     return options, notes, invalid
+
+
+def _convert(option: str, kind: str, value: str):
+    if kind == 'span':
+        return timespan_ms(value)
+    return canonical(option, value, numbers=kind == 'int')
+
+
+def _targets(options: dict, value: str, where: str, line, notes: list) -> None:
+    """ARPIPTargets= adds to the list; an empty assignment resets it."""
+    if not value:
+        options.pop('arp_ip_target', None)
+        return
+    valid = tuple(t for t in targets(value) if _ipv4(t))
+    if len(valid) < len(targets(value)):
+        notes.append(f'{where}: invalid address in ARPIPTargets={value}, ignored')
+    old = options.get('arp_ip_target')
+    options['arp_ip_target'] = Setting(tuple(dict.fromkeys((old.value if old else ()) + valid)),
+                                       where, line)
 
 
 def _ipv4(text: str) -> bool:

@@ -210,24 +210,29 @@ def bond_options(raw: dict, path: str) -> tuple:
                    f'uses {v}' if k in invalid_values else
                    f"NetworkManager's default, not in {path}")
                for k, v in DEFAULTS.items() if k not in given}
-    mode, arp = options['mode'].value, options['arp_interval'].value
-    invalid = None
-    if 'primary' in given and mode not in ACTIVE_SLAVE:
-        invalid = f'primary with mode {mode}'
-    elif arp and mode in ('balance-tlb', 'balance-alb'):
-        invalid = f'arp_interval with mode {mode}'
-    elif arp and not options['arp_ip_target'].value:
-        invalid = 'arp_interval without arp_ip_target'
-    elif not arp and options['miimon'].value == 0 and (
-            options['updelay'].value or options['downdelay'].value):
-        invalid = 'updelay/downdelay with miimon 0'
-    if arp:
+    invalid = verify(options, given)
+    if options['arp_interval'].value:
         options['miimon'] = Setting(0, path, None)
         explain['miimon'] = f'NetworkManager drops miimon when arp_interval is set ({path})'
         for key in ('updelay', 'downdelay'):
             options.pop(key)
     options.update({k: v for k, v in given.items() if k not in options})
     return options, explain, notes, invalid
+
+
+def verify(options: dict, given: dict) -> str | None:
+    """Why NetworkManager refuses the whole profile (nm_setting_bond verify), or None."""
+    mode, arp = options['mode'].value, options['arp_interval'].value
+    if 'primary' in given and mode not in ACTIVE_SLAVE:
+        return f'primary with mode {mode}'
+    if arp and mode in ('balance-tlb', 'balance-alb'):
+        return f'arp_interval with mode {mode}'
+    if arp and not options['arp_ip_target'].value:
+        return 'arp_interval without arp_ip_target'
+    if not arp and options['miimon'].value == 0 and (
+            options['updelay'].value or options['downdelay'].value):
+        return 'updelay/downdelay with miimon 0'
+    return None
 
 
 def definitions(tree, profiles: list, skipped: dict, stamps: dict, tool: str) -> list:

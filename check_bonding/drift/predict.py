@@ -73,29 +73,14 @@ def predict(tree, source: str = 'auto') -> Prediction:
     else:
         sources, notes = {source}, []
     notes += config.notes
-    definitions, yaml_missing = [], None
-    generated = set()
+    definitions, yaml_missing, generated = [], None, set()
     if 'netplan' in sources:
         tree.source = 'netplan'
-        if netplan.files(tree) and not netplan.available():
-            yaml_missing = netplan.files(tree)[0]
-        elif netplan.files(tree):
-            network, origin, more = netplan.read(tree)
-            definitions += netplan.definitions(network, origin, more)
-            notes += more
-            generated = {n for n in tree.listdir('/run/systemd/network')
-                         if n.startswith('10-netplan-')}
+        yaml_missing, generated = _netplan(tree, definitions, notes)
     if 'networkd' in sources:
         tree.source = 'networkd'
         definitions += networkd.definitions(tree, config.defaults, skip=generated)
-    nm_reads_ifcfg = False
-    if 'nm' in sources:
-        tree.source = 'nm'
-        plugins, _ = nm.plugins(tree)
-        nm_reads_ifcfg = 'ifcfg-rh' in plugins
-        profiles, skipped = nm.read_profiles(tree, plugins, skip_netplan='netplan' in sources)
-        definitions += nm.definitions(tree, profiles, skipped, nm.timestamps(tree),
-                                      'NetworkManager keyfile')
+    nm_reads_ifcfg = 'nm' in sources and _nm(tree, definitions, 'netplan' in sources)
     if 'ifcfg' in sources:
         tree.source = 'ifcfg'
         files, skipped = ifcfg.read_files(tree)
@@ -106,14 +91,7 @@ def predict(tree, source: str = 'auto') -> Prediction:
     for name in ('ifupdown', 'ifupdown2'):
         if name in sources:
             tree.source = name
-            interfaces = ifupdown.read(tree)
-            notes += interfaces.notes
-            if name == 'ifupdown2':
-                definitions += ifupdown2.definitions(tree, interfaces, config.defaults)
-            else:
-                definitions += ifupdown.definitions(
-                    tree, interfaces, config.defaults,
-                    tree.exists('/etc/network/if-pre-up.d/ifenslave'))
+            definitions += _ifupdown(tree, name, config, notes)
     if 'wicked' in sources:
         tree.source = 'wicked'
         definitions += wicked.definitions(tree, config.defaults)
@@ -123,6 +101,37 @@ def predict(tree, source: str = 'auto') -> Prediction:
     for d in definitions:
         by_bond.setdefault(d.bond, []).append(d)
     return Prediction(by_bond, sources, notes, yaml_missing)
+
+
+def _netplan(tree, definitions: list, notes: list) -> tuple:
+    """(first netplan file when PyYAML is missing, names of the generator's output)."""
+    if not netplan.files(tree):
+        return None, set()
+    if not netplan.available():
+        return netplan.files(tree)[0], set()
+    network, origin, more = netplan.read(tree)
+    definitions += netplan.definitions(network, origin, more)
+    notes += more
+    return None, {n for n in tree.listdir('/run/systemd/network') if n.startswith('10-netplan-')}
+
+
+def _nm(tree, definitions: list, netplan_active: bool) -> bool:
+    """NetworkManager's bonds; whether its ifcfg-rh plugin reads network-scripts."""
+    tree.source = 'nm'
+    plugins, _ = nm.plugins(tree)
+    profiles, skipped = nm.read_profiles(tree, plugins, skip_netplan=netplan_active)
+    definitions += nm.definitions(tree, profiles, skipped, nm.timestamps(tree),
+                                  'NetworkManager keyfile')
+    return 'ifcfg-rh' in plugins
+
+
+def _ifupdown(tree, name: str, config, notes: list) -> list:
+    interfaces = ifupdown.read(tree)
+    notes += interfaces.notes
+    if name == 'ifupdown2':
+        return ifupdown2.definitions(tree, interfaces, config.defaults)
+    return ifupdown.definitions(tree, interfaces, config.defaults,
+                                tree.exists('/etc/network/if-pre-up.d/ifenslave'))
 
 
 def effective(definitions: list) -> tuple:

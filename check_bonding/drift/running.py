@@ -17,43 +17,43 @@ Running = namedtuple('Running', 'options slaves macs missing')  # macs: {slave: 
 
 def read(system, bond: str) -> Running | None:
     """The bond's running options, slaves (in order) and permanent MACs; None if gone."""
-    base = f'sys/class/net/{bond}/bonding'
     options, missing = {}, []
     for option in (*NAMED, *NUMBERS, 'primary', 'arp_ip_target', 'slaves'):
-        text = system.read_optional(f'{base}/{option}')
+        text = system.read_optional(f'sys/class/net/{bond}/bonding/{option}')
         if text is None:
             missing.append(option)
-            continue
-        words = text.split()
-        if option in NAMED:
-            options[option] = canonical(option, words[0]) if words else None
-        elif option in NUMBERS:
-            options[option] = canonical(option, words[0]) if words else None
-        elif option == 'arp_ip_target':
-            options[option] = targets(text)
-        elif option == 'primary':
-            options[option] = words[0] if words else ''
         else:
-            options[option] = tuple(words)
-    proc = None
-    if 'mode' in missing or 'slaves' in missing:
-        try:
-            proc = system.read_bond(bond)
-        except (OSError, ValueError):
-            proc = None
-        if proc is None and 'mode' in missing:
-            return None
+            options[option] = _sysfs_value(option, text)
+    proc = _proc(system, bond) if 'mode' in missing or 'slaves' in missing else None
+    if proc is None and 'mode' in missing:
+        return None
     if proc is not None:
         options = {**_from_proc(proc), **options}
         missing = [m for m in missing if m not in options]
     slaves = options.pop('slaves', ())
-    macs = {}
-    for slave in slaves:
-        macs[slave] = mac(system.read_optional(f'sys/class/net/{slave}/bonding_slave/perm_hwaddr'))
-    if proc is not None:
-        for s in proc.slaves:
-            macs[s.name] = macs.get(s.name) or mac(s.perm_hwaddr)
+    macs = {s: mac(system.read_optional(f'sys/class/net/{s}/bonding_slave/perm_hwaddr'))
+            for s in slaves}
+    for s in proc.slaves if proc is not None else ():
+        macs[s.name] = macs.get(s.name) or mac(s.perm_hwaddr)
     return Running(options, tuple(slaves), macs, tuple(missing))
+
+
+def _sysfs_value(option: str, text: str):
+    words = text.split()
+    if option in NAMED or option in NUMBERS:
+        return canonical(option, words[0]) if words else None
+    if option == 'arp_ip_target':
+        return targets(text)
+    if option == 'primary':
+        return words[0] if words else ''
+    return tuple(words)
+
+
+def _proc(system, bond: str):
+    try:
+        return system.read_bond(bond)
+    except (OSError, ValueError):
+        return None
 
 
 def _from_proc(bond) -> dict:

@@ -36,43 +36,34 @@ def parse(text: str) -> tuple:
     return found, notes
 
 
+_WORD = re.compile(r"""'[^']*'|"(?:\\.|[^"\\])*"|\\.|[^\s'"\\]+""")
+_EXPANDS = re.compile(r'`|\$[({A-Za-z0-9_]')
+
+
 def _value(text: str) -> tuple:
     """(value, True) for a literal shell word; (None, False) where a shell would expand."""
-    out, i, quote = [], 0, None
-    while i < len(text):
-        char = text[i]
-        if quote == "'":
-            if char == "'":
-                quote = None
-            else:
-                out.append(char)
-        elif char == '\\' and i + 1 < len(text) and (quote is None or text[i + 1] in '\\"$`'):
-            out.append(text[i + 1])
-            i += 1
-        elif char == '`' or (char == '$' and i + 1 < len(text)
-                             and (text[i + 1] in '({' or text[i + 1].isalnum()
-                                  or text[i + 1] == '_')):
+    out, pos = [], 0
+    while pos < len(text) and not text[pos].isspace():
+        match = _WORD.match(text, pos)
+        if not match:
+            return None, False  # an unterminated quote: the shell would read on
+        part = match.group()
+        if part[0] != "'" and _EXPANDS.search(part) or part[0] in ';&|<>()':
             return None, False
-        elif quote == '"':
-            if char == '"':
-                quote = None
-            else:
-                out.append(char)
-        elif char in '"\'':
-            quote = char
-        elif char.isspace():
-            rest = text[i:].strip()
-            if rest and not rest.startswith('#'):
-                return None, False  # `A=b c` runs command c with A set
-            break
-        elif char in ';&|<>()':
-            return None, False
-        else:
-            out.append(char)
-        i += 1
-    if quote:
-        return None, False  # unterminated: the shell would read on
+        out.append(_unquote(part))
+        pos = match.end()
+    rest = text[pos:].strip()
+    if rest and not rest.startswith('#'):
+        return None, False  # `A=b c` runs command c with A set
     return ''.join(out), True
+
+
+def _unquote(part: str) -> str:
+    if part[0] == "'":
+        return part[1:-1]
+    if part[0] == '"':
+        return re.sub(r'\\([\\"$`])', r'\1', part[1:-1])
+    return re.sub(r'\\(.)', r'\1', part)
 
 
 def is_true(value) -> bool:
