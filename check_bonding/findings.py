@@ -109,6 +109,26 @@ FINDINGS = {
     'drift-note': Kind(Ok, 'what the configuration says that does not change the bond: '
                            'options the mode ignores, ignored files, arp_ip_target order'),
     'drift-match': Kind(Ok, 'the running bond matches its configuration'),
+    # Hardware single points of failure (spof.py over hardware.py): always on
+    'shared-port': Kind(Warn, 'every slave rides one port or cable: VLANs or macvlans of one '
+                              'interface, VFs of one PF, partitions of one port, sub-ports of '
+                              'one split port'),
+    'shared-nic': Kind(Warn, 'every slave sits on one card: ports of one PCI function or '
+                             'device, one switch ASIC, one USB adapter or hub'),
+    'hardware-partly-shared': Kind(Ok, 'slaves share ports or cards in groups, but no single '
+                                       'one carries all'),
+    'hardware-separate': Kind(Ok, 'the slaves are on separate hardware'),
+    'hardware-common-bridge': Kind(Ok, 'all slaves sit behind one PCI bridge or USB host '
+                                       'controller (normal on a motherboard)'),
+    'hardware-vm': Kind(Ok, "VM NICs, or VFs whose PF is not visible: the host's hardware "
+                            'cannot be seen'),
+    'hardware-virtual': Kind(Ok, 'virtual slaves (veth, tap, dummy): no hardware to compare'),
+    'hardware-unknown': Kind(Ok, 'no sysfs device facts for a slave (e.g. an older capture): '
+                                 'not judged'),
+    'hardware-same-mac': Kind(Ok, 'without sysfs facts: slaves enslaved with one MAC '
+                                  '(stacked on one device?)'),
+    'lacp-one-partner': Kind(Ok, '802.3ad: the aggregator faces one LACP system (one switch, '
+                                 'a stack or an MLAG pair: not judged)'),
 }
 
 

@@ -14,6 +14,8 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond> history          history       flaps.update via store       slave-left, failover,
                                                                      baseline-new, state-*
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
+  <bond> hardware         hardware      spof.judge over hardware.py  shared-port, shared-nic,
+                                                                     hardware-*, lacp-one-partner
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
 NoBonds (no bond at all) yields "no bonds" to context no-bonds: no-bonds.
@@ -36,6 +38,7 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .findings import found, restate
 from .judge import Expectation, judge
+from .spof import judge as judge_hardware
 from .system import System
 from .wording import BondSummary, label
 
@@ -83,6 +86,7 @@ class BondResource(nagiosplugin.Resource):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
+        yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
         if self.drift is not None:
             yield nagiosplugin.Metric(f'{bond.name} drift', self.drift, context='drift')
         yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
@@ -267,6 +271,8 @@ def contexts(options) -> list:
                         overrides),
         FindingsContext('no-bonds', lambda why, resource: [found('no-bonds', why)], overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
+        FindingsContext('hardware', lambda bond, resource: judge_hardware(
+            bond, resource.system.hardware), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),
         FailuresContext(options.failures_warning, options.failures_critical, overrides),

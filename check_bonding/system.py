@@ -40,6 +40,7 @@ class System:
     def __init__(self, root: str = '/'):
         self.root = root
         self._counters = None
+        self._hardware = None
 
     def path(self, relpath: str) -> str:
         return os.path.join(self.root, relpath)
@@ -128,6 +129,14 @@ class System:
             if aggregator.id is not None:
                 bond = bond._replace(aggregator=aggregator)
         return bond
+
+    @property
+    def hardware(self):
+        """What the slaves stand on (hardware.py): one memoising reader per run."""
+        if self._hardware is None:
+            from .hardware import Hardware
+            self._hardware = Hardware(self)
+        return self._hardware
 
     def boot_id(self) -> str | None:
         return self.read_optional('proc/sys/kernel/random/boot_id')
