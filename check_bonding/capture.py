@@ -3,6 +3,13 @@ laid out so that `check_bonding --root DIR` replays them.
 
 Users attach the tree to bug reports; the kernel test bed uses it to
 refresh the fixtures of the unit tests from the real driver.
+
+Root often captures into /tmp, where another user may have prepared the
+directory with symlinks. CaptureTree therefore takes only a new or empty
+directory of its own, and creates everything in it relative to open
+directory descriptors with O_NOFOLLOW: nothing is ever written outside DIR.
+Each check that reads more files adds a function here that copies them
+through the same CaptureTree.
 """
 from __future__ import annotations
 
@@ -10,12 +17,99 @@ import os
 
 from .system import PROC_LIMIT, System
 
-NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address')
+NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags')
+NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def capture(system: System, bonds: list[str], target: str) -> list[str]:
-    """Copy what the check reads; return the files that could not be read."""
-    _write(target, 'sys/class/net/bonding_masters', ' '.join(bonds) + '\n')  # just these
+class CaptureError(OSError):
+    """DIR cannot be used for a capture."""
+
+
+class CaptureTree:
+    """A capture directory that is written without following any symlink in it."""
+
+    def __init__(self, target: str):
+        self.target = target
+        try:
+            os.mkdir(target, 0o755)
+        except FileExistsError:
+            pass
+        try:
+            self.fd = os.open(target, NOFOLLOW_DIR)
+        except OSError as err:
+            raise CaptureError(err.errno, f'{err.strerror} (a new or empty directory '
+                                          f'of your own, not a symlink)', target) from None
+        info = os.fstat(self.fd)
+        if info.st_uid != os.geteuid() or os.listdir(self.fd):
+            os.close(self.fd)
+            raise CaptureError(0, 'not a new or empty directory of your own', target)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def directory(self, reldir: str) -> int:
+        """An open descriptor of DIR/reldir, made where missing; the caller closes it."""
+        fd = os.dup(self.fd)
+        for name in filter(None, reldir.split('/')):
+            if name in ('.', '..'):
+                os.close(fd)
+                raise CaptureError(0, 'refusing a path that leaves the capture', reldir)
+            try:
+                os.mkdir(name, 0o755, dir_fd=fd)
+            except FileExistsError:
+                pass
+            try:
+                child = os.open(name, NOFOLLOW_DIR, dir_fd=fd)
+            finally:
+                os.close(fd)
+            fd = child
+        return fd
+
+    def write_file(self, relpath: str, text: str) -> None:
+        parent, name = _split(relpath)
+        dir_fd = self.directory(parent)
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o644, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        with os.fdopen(fd, 'wb') as out:
+            out.write(text.encode('utf-8', 'surrogateescape'))  # the bytes as they were read
+
+    def write_link(self, relpath: str, target: str) -> None:
+        """A symlink at DIR/relpath whose text is `target` (kept relative by the caller)."""
+        parent, name = _split(relpath)
+        dir_fd = self.directory(parent)
+        try:
+            os.symlink(target, name, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _split(relpath: str) -> tuple:
+    parent, _, name = relpath.rpartition('/')
+    if name in ('', '.', '..'):
+        raise CaptureError(0, 'not a file name', relpath)
+    return parent, name
+
+
+def capture(system: System, bonds: list[str], target: str,
+            drift_source: str | None = None) -> list[str]:
+    """Copy what the check reads (with --config-drift, the configuration too);
+    return the files that could not be read."""
+    tree = CaptureTree(target)
+    try:
+        unreadable = copy_bonding_files(system, bonds, tree)
+        if drift_source is not None:
+            unreadable += copy_config_files(system.root, drift_source, tree)
+        return unreadable
+    finally:
+        tree.close()
+
+
+def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> list[str]:
+    """The bonding driver's files, the slaves' link files and counters."""
+    tree.write_file('sys/class/net/bonding_masters', ' '.join(bonds) + '\n')  # just these
     files = ['proc/sys/kernel/random/boot_id']
     interfaces = list(bonds)
     for bond in bonds:
@@ -37,7 +131,7 @@ def capture(system: System, bonds: list[str], target: str) -> list[str]:
         except OSError as err:  # e.g. EINVAL for carrier of a down link: skip it
             unreadable.append(f'{relpath}: {err.strerror}')
             continue
-        _write(target, relpath, text)  # a write error is fatal: the caller says so
+        tree.write_file(relpath, text)  # a write error is fatal: the caller says so
     return unreadable
 
 
@@ -55,38 +149,38 @@ def _net_dev(system: System, interfaces: list[str]) -> str:
                                 if line.split(':')[0].strip() in interfaces])
 
 
-def _write(target: str, relpath: str, text: str) -> None:
-    path = os.path.join(target, relpath)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, 'w', encoding='ascii', errors='replace') as out:
-        out.write(text)
-
-
 # NetworkManager keyfiles can hold Wi-Fi and 802.1X secrets: only these groups are copied.
 KEYFILE_GROUPS = ('connection', 'bond', 'bond-port', 'ethernet', 'match')
 
 
-def capture_config(root: str, source: str, target: str) -> list[str]:
-    """--capture with --config-drift: copy the configuration files, links and
-    paths the drift readers used (keyfiles stripped of secrets; 0600 as NM wants
-    them); return what could not be read."""
+def copy_config_files(root: str, source: str, tree: CaptureTree) -> list[str]:
+    """--config-drift: the configuration files, links and paths the drift readers
+    used; keyfiles stripped of secrets and 0600, as NetworkManager wants them."""
     from .drift import files_read
-    tree = files_read(root, source)
-    for path, data in tree.read_files.items():
-        text = data.decode('utf-8', 'replace')
-        keyfile = path.endswith('.nmconnection') or '/system-connections/' in path
-        _write(target, path.lstrip('/'), strip_keyfile(text) if keyfile else text)
-        if keyfile:
-            os.chmod(os.path.join(target, path.lstrip('/')), 0o600)
-    for path in sorted(set(tree.links) | tree.seen):
-        host = os.path.join(target, path.lstrip('/'))
-        if path in tree.links and not os.path.lexists(host):
-            os.makedirs(os.path.dirname(host), exist_ok=True)
-            os.symlink(tree.links[path], host)
-        elif not os.path.lexists(host) and tree.read(path) is not None:
-            _write(target, path.lstrip('/'), tree.read_files[path].decode('utf-8', 'replace'))
-    return [f'{path.lstrip("/")}: {why}' for path, why, _ in tree.unreadable]
+    config = files_read(root, source)
+    for path, data in config.read_files.items():
+        text = data.decode('utf-8', 'surrogateescape')
+        if '/system-connections/' in path:
+            tree.write_file(path.lstrip('/'), strip_keyfile(text))
+            parent, name = _split(path.lstrip('/'))
+            dir_fd = tree.directory(parent)
+            try:
+                os.chmod(name, 0o600, dir_fd=dir_fd)
+            finally:
+                os.close(dir_fd)
+        else:
+            tree.write_file(path.lstrip('/'), text)
+    for path, target in sorted(config.links.items()):
+        if path not in config.read_files:
+            try:
+                tree.write_link(path.lstrip('/'), target)
+            except FileExistsError:
+                pass
+    for path in sorted(config.seen - set(config.links) - set(config.read_files)):
+        found = config.read(path)  # a file whose presence matters (if-pre-up.d/ifenslave)
+        if found is not None:
+            tree.write_file(path.lstrip('/'), found.data.decode('utf-8', 'surrogateescape'))
+    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable]
 
 
 def strip_keyfile(text: str) -> str:

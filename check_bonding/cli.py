@@ -26,7 +26,22 @@ class UsageError(Exception):
     pass
 
 
+class StoreOnce(argparse.Action):
+    """The default action: a single-valued option given twice is a usage
+    error (option order never matters, so neither may win silently)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(self, 'given', False):
+            raise argparse.ArgumentError(self, 'given twice')
+        self.given = True
+        setattr(namespace, self.dest, values)
+
+
 class Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.register('action', None, StoreOnce)
+
     def error(self, message):
         raise UsageError(message)
 
@@ -192,9 +207,12 @@ def kernel_mode(text: str | None) -> str | None:
 
 
 def check_range(spec: str | None, option: str) -> None:
-    """A Nagios range, as nagiosplugin reads it."""
+    """A Nagios range, as nagiosplugin reads it; an empty one would silently
+    remove the alarm."""
     if spec is None:
         return
+    if not spec.strip():
+        raise UsageError(f'empty range for {option} (e.g. 2: or @0:1)')
     import nagiosplugin
     try:
         nagiosplugin.Range(spec)
@@ -255,21 +273,14 @@ def run_capture(options: Options):
     from .capture import capture
     from .system import System
     system = System(options.root)
-    bonds = system.bonds_to_check(options.bonds, options.excluded)
+    bonds, _ = system.bonds_to_check(options.bonds, options.excluded)
     try:
-        skipped = capture(system, bonds, options.capture)
+        skipped = capture(system, bonds, options.capture,
+                          options.config_source if options.config_drift else None)
     except OSError as err:
         print(f'check_bonding: cannot capture into {err.filename or options.capture}: '
               f'{err.strerror}')
         sys.exit(UNKNOWN)
-    if options.config_drift:
-        from .capture import capture_config
-        try:
-            skipped += capture_config(options.root, options.config_source, options.capture)
-        except OSError as err:
-            print(f'check_bonding: cannot capture into {err.filename or options.capture}: '
-                  f'{err.strerror}')
-            sys.exit(UNKNOWN)
     print(f'captured {", ".join(bonds) or "no bonds"} into {options.capture}'
           f' ({len(skipped)} unreadable files skipped)')
     for line in skipped:

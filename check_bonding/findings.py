@@ -36,6 +36,10 @@ FINDINGS = {
                               'module loaded?)'),
     'bond-unreadable': Kind(Unknown, "a bond's /proc file cannot be read, or is not the "
                                      "bonding driver's"),
+    'bond-idle': Kind(Ok, 'a bond found but never set up (down, no slaves: the bond0 that '
+                          'loading the module makes) is not checked unless named'),
+    'bond-list-mismatch': Kind(Ok, 'sysfs lists bonds that /proc/net/bonding does not show '
+                                   '(sysfs of another network namespace)'),
     # The bond
     'no-such-bond': Kind(Critical, 'a bond named with -b (or by a BOND= option) does not exist'),
     'bond-down': Kind(Critical, "the bond's MII status is not up"),
@@ -58,11 +62,14 @@ FINDINGS = {
                                       'keeps it by design (primary_reselect failure/better, '
                                       'or the primary is not up)'),
     'primary-ignored': Kind(Ok, '-p given for a mode without an active slave'),
+    'primary-not-enslaved': Kind(Warn, 'no interface named by -p is enslaved'),
     # Link monitoring and speeds
     'no-link-monitoring': Kind(Warn, 'no link monitoring (miimon 0 and arp_interval 0)'),
     'arp-no-targets': Kind(Warn, 'ARP monitoring without arp_ip_target'),
-    'speed-unknown': Kind(Warn, 'an up slave with unknown speed'),
-    'speed-mismatch': Kind(Warn, 'up slaves with different speed or duplex'),
+    'speed-unknown': Kind(Warn, 'an up slave with unknown speed, in a mode that needs speeds '
+                                '(802.3ad, balance-tlb/alb; elsewhere an OK note)'),
+    'speed-mismatch': Kind(Warn, 'up slaves with different speed or duplex, in a mode that '
+                                 'spreads traffic (elsewhere an OK note)'),
     # 802.3ad
     'no-active-aggregator': Kind(Warn, '802.3ad: the bond has no active aggregator'),
     'lacp-partner-defaulted': Kind(Warn, '802.3ad: no LACPDUs received on a port (switch not '
@@ -84,8 +91,12 @@ FINDINGS = {
                            '(with link failures, judged with them)'),
     'slave-left': Kind(Warn, 'a slave left the bond within the window'),
     'slave-joined': Kind(Ok, 'a slave joined the bond'),
-    'baseline-new': Kind(Ok, 'a new baseline: first run, --reset, reboot, counter reset or '
-                             'NIC replaced'),
+    'slave-renamed': Kind(Ok, 'a slave was renamed while enslaved (same permanent HW address): '
+                              'its history is kept'),
+    'baseline-new': Kind(Ok, 'a new baseline: first run, --reset, reboot, mode change, counter '
+                             'reset or NIC replaced'),
+    'clock-stepped-back': Kind(Ok, 'events stored "in the future" (the clock was set back) are '
+                                   'kept, dated now'),
     'state-damaged': Kind(Warn, 'a damaged or foreign state file was set aside'),
     'state-unwritable': Kind(Warn, 'the baseline cannot be stored'),
     # Config drift (--config-drift, check_bonding/drift/): the running bond against the

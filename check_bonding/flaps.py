@@ -51,10 +51,10 @@ class Report:
         return sum(self.counts.values())
 
     def failures(self) -> list[tuple[str, str]]:
-        """(slave, 'link failed 2 times in the last 1h (last 4 min ago)') for
+        """(slave, 'link failed 2 times in the last 1h, last 4 min ago') for
         each slave whose link failed within the window."""
         return [(slave, f'link failed {count} time{"s" if count != 1 else ""} in the last '
-                        f'{span(self.window)} (last {ago(self.now - self.last_failure[slave])})')
+                        f'{span(self.window)}, last {ago(self.now - self.last_failure[slave])}')
                 for slave, count in self.counts.items()]
 
 
@@ -70,6 +70,7 @@ def valid_state(state) -> bool:
                 and all(isinstance(name, str) and isinstance(s['link_failures'], int)
                         and isinstance(s['perm_hwaddr'], TEXT)
                         for name, s in state['slaves'].items())
+                and isinstance(state.get('mode'), TEXT)
                 and all(_valid_event(*event) for event in state['events']))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return False
@@ -83,7 +84,7 @@ def _valid_event(when, kind, slave, detail) -> bool:
 
 def new_state(bond) -> dict:
     return {'format': FORMAT, 'bond': bond.name, 'boot_id': None, 'time': None,
-            'active': None, 'slaves': {}, 'events': []}
+            'mode': None, 'active': None, 'slaves': {}, 'events': []}
 
 
 def update(state: dict, bond, boot_id: str | None, now: float,
@@ -92,7 +93,9 @@ def update(state: dict, bond, boot_id: str | None, now: float,
     was last seen, and report the window."""
     report = Report(now, window)
     state['events'] = [Event(*event) for event in state['events']]
+    state.setdefault('mode', None)  # files written before the mode was stored
     before = _baseline(state)
+    _clamp_future_events(state, now, report)
     first_run = state['time'] is None
     if reset:
         state['events'] = []
@@ -102,16 +105,18 @@ def update(state: dict, bond, boot_id: str | None, now: float,
         report.findings.append(found('baseline-new', 'first run: baseline established'))
     elif boot_id and state['boot_id'] and boot_id != state['boot_id']:
         report.findings.append(found('baseline-new', 'reboot since the last run: new baseline'))
+    elif state['mode'] and bond.mode and state['mode'] != bond.mode:
+        # the stored active slave meant something else: no failover to tell
+        report.findings.append(found('baseline-new', f'mode changed ({state["mode"]} -> '
+                                                     f'{bond.mode}): new baseline'))
     else:
         _compare(state, bond, now, report)
     # With no active slave now (all down), remember the last one: the next
     # active slave is then seen as the failover it is.
-    state.update(boot_id=boot_id, active=bond.active_slave or state['active'], slaves={
-        s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
-        for s in bond.slaves if s.link_failures is not None})
-    # Events "from the future" (the clock was set back) would never expire: drop them.
-    state['events'] = [e for e in state['events']
-                       if now - max(window, KEEP_EVENTS) < e.time <= now]
+    state.update(boot_id=boot_id, mode=bond.mode, active=bond.active_slave or state['active'],
+                 slaves={s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
+                         for s in bond.slaves if s.link_failures is not None})
+    state['events'] = [e for e in state['events'] if now - max(window, KEEP_EVENTS) < e.time]
     report.changed = first_run or _baseline(state) != before
     if report.changed:
         state['time'] = now
@@ -121,13 +126,28 @@ def update(state: dict, bond, boot_id: str | None, now: float,
 
 def _baseline(state: dict) -> tuple:
     """Everything update() may change but the time (events copied: appended in place)."""
-    return state['boot_id'], state['active'], state['slaves'], list(state['events'])
+    return (state['boot_id'], state['mode'], state['active'], state['slaves'],
+            list(state['events']))
+
+
+def _clamp_future_events(state: dict, now: float, report: Report) -> None:
+    """Events stored "in the future" (the clock was set back) would never
+    expire, and dropping them would hide a failure: dated now, they count
+    for one window."""
+    future = [e for e in state['events'] if e.time > now]
+    if future:
+        state['events'] = [e._replace(time=min(e.time, now)) for e in state['events']]
+        report.findings.append(found('clock-stepped-back', f'{len(future)} stored event'
+                                     f'{"s" if len(future) != 1 else ""} dated after now '
+                                     '(the clock was set back?): kept, dated now'))
 
 
 def _compare(state: dict, bond, now: float, report: Report) -> None:
     """New events since the last run; counter resets start a new baseline."""
+    _follow_renames(state, bond, report)
     events = state['events']
     stored = state['slaves']
+    failed = set()  # slaves whose link failed since the last run
     for slave in bond.slaves:
         before = stored.get(slave.name)
         if slave.link_failures is None:
@@ -142,6 +162,7 @@ def _compare(state: dict, bond, now: float, report: Report) -> None:
                                          '(re-enslaved or module reloaded): new baseline',
                                          slave.name))
         elif slave.link_failures > before['link_failures']:
+            failed.add(slave.name)
             events.append(Event(now, FAILURE, slave.name,
                                 slave.link_failures - before['link_failures']))
     for name in sorted(set(stored) - {s.name for s in bond.slaves}):
@@ -149,9 +170,27 @@ def _compare(state: dict, bond, now: float, report: Report) -> None:
     active, was = bond.active_slave, state['active']
     if was and active and was != active:
         events.append(Event(now, FAILOVER, was, active))
-    elif was and was == active and any(
-            e.kind == FAILURE and e.slave == was and e.time == now for e in events):
+    elif was and was == active and was in failed:
         events.append(Event(now, FAILOVER, was, None))  # failed over and back
+
+
+def _follow_renames(state: dict, bond, report: Report) -> None:
+    """A slave renamed while enslaved keeps its permanent HW address (and
+    the kernel its link failure count): carry its baseline and history over."""
+    stored = state['slaves']
+    gone = {s['perm_hwaddr']: name for name, s in stored.items()
+            if name not in {slave.name for slave in bond.slaves} and s['perm_hwaddr']}
+    for slave in bond.slaves:
+        old = gone.get(slave.perm_hwaddr) if slave.name not in stored else None
+        if old is None:
+            continue
+        stored[slave.name] = stored.pop(old)
+        state['events'] = [e._replace(slave=slave.name) if e.slave == old else e
+                           for e in state['events']]
+        if state['active'] == old:
+            state['active'] = slave.name
+        report.findings.append(found('slave-renamed', f'renamed from {old} (same permanent '
+                                     'HW address): its history is kept', slave.name))
 
 
 def _summarise(events: list, now: float, window: int, report: Report) -> None:

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from nagiosplugin.state import Ok
+
 from .findings import Finding, found
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
 
 PARTNER_READY = ('synchronization', 'collecting', 'distributing')
+# Modes that spread traffic over the slaves: there speeds must match.
+SPREADING_MODES = ('balance-rr', 'balance-xor', '802.3ad', 'balance-tlb', 'balance-alb')
+# Modes whose logic needs each slave's speed (bonding.rst: 802.3ad, tlb, alb).
+SPEED_MODES = ('802.3ad', 'balance-tlb', 'balance-alb')
+# The kernel's SPEED_UNKNOWN and DUPLEX_UNKNOWN, compared as unsigned numbers
+# by primary_reselect better: unknown ranks above every known value.
+SPEED_UNKNOWN, DUPLEX_UNKNOWN = 0xFFFFFFFF, 0xFF
+DUPLEX = {'half': 0, 'full': 1}
 
 
 class Expectation(namedtuple('Expectation', 'primaries mode slaves',
@@ -82,6 +92,9 @@ def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
         return []
     text = f'active {active} is not primary {"/".join(wanted)}'
     if expect.primaries:
+        if not any(bond.slave(name) for name in wanted):
+            return [found('primary-not-enslaved', f'primary {"/".join(wanted)} is not '
+                                                  'enslaved')]
         return [found('not-primary', text)]
     primary = bond.slave(bond.primary)
     if primary is None or not primary.up:
@@ -93,18 +106,20 @@ def _active_slave(bond: Bond, expect: Expectation) -> list[Finding]:
                                                f'{active} active until it fails, by design')]
     current = bond.slave(active)
     if reselect == 'better' and current is not None and not _better(primary, current):
+        why = ('the kernel ranks its unknown speed above any' if not current.speed
+               else 'at least as fast as the primary')
         return [found('not-primary-by-design', f'{text}: primary_reselect better keeps '
-                                               f'{active}, which is at least as fast as the '
-                                               'primary')]
+                                               f'{active} ({why})')]
     return [found('not-primary', text)]
 
 
 def _better(primary, active) -> bool:
     """Would the kernel's primary_reselect=better switch back to the primary?
-    Only if it is faster, or as fast and full duplex where the active is not."""
-    if (primary.speed or 0) != (active.speed or 0):
-        return (primary.speed or 0) > (active.speed or 0)
-    return primary.duplex == 'full' and active.duplex != 'full'
+    As bond_choose_primary_or_current(): only if it is faster, or as fast with
+    a higher duplex, unknown values being the largest numbers."""
+    def rank(slave):
+        return (slave.speed or SPEED_UNKNOWN, DUPLEX.get(slave.duplex, DUPLEX_UNKNOWN))
+    return rank(primary) > rank(active)
 
 
 def _link_monitoring(bond: Bond, expect: Expectation) -> list[Finding]:
@@ -117,15 +132,20 @@ def _link_monitoring(bond: Bond, expect: Expectation) -> list[Finding]:
 
 
 def _speeds(bond: Bond, expect: Expectation) -> list[Finding]:
+    """Unknown speeds matter where the mode needs speeds, different ones where
+    it spreads traffic; elsewhere (active-backup, broadcast) they are notes."""
     up = bond.slaves_up
+    findings = []
     unknown = [s.name for s in up if s.speed == 0]
     if unknown:
-        return [found('speed-unknown', 'speed unknown on ' + ', '.join(unknown))]
-    shown = [s for s in up if s.speed]
-    if len({(s.speed, s.duplex) for s in shown}) > 1:
-        return [found('speed-mismatch', 'speed/duplex differ: ' + ', '.join(
-            f'{s.name} {s.speed}/{s.duplex or "?"}' for s in shown))]
-    return []
+        findings.append(found('speed-unknown', 'speed unknown on ' + ', '.join(unknown),
+                              state=None if bond.mode in SPEED_MODES else Ok))
+    known = [s for s in up if s.speed]
+    if len({(s.speed, s.duplex) for s in known}) > 1:
+        findings.append(found('speed-mismatch', 'speed/duplex differ: ' + ', '.join(
+            f'{s.name} {s.speed}/{s.duplex or "?"}' for s in known),
+            state=None if bond.mode in SPREADING_MODES else Ok))
+    return findings
 
 
 def _lacp(bond: Bond, expect: Expectation) -> list[Finding]:

@@ -30,6 +30,9 @@ LACP_BITS = ('activity', 'timeout', 'aggregation', 'synchronization',
              'collecting', 'distributing', 'defaulted', 'expired')
 
 MAX_SLAVES = 1024  # more than any NIC count; bounds the work on hostile input
+# What the kernel's isspace() and Python's str.strip() agree on; names may
+# hold other (Unicode) spaces, so names are stripped of these only.
+ASCII_WHITESPACE = ' \t\n\r\x0b\x0c'
 
 
 def record(typename: str, fields: dict, doc: str):
@@ -82,6 +85,7 @@ BOND_FIELDS = {
     'no_active_aggregator': False,
     'slaves': (),             # Slave records, in /proc order
     'operstate': None,        # from sysfs: /proc says nothing of a bond set down
+    'flags': None,            # sysfs `flags` (IFF_UP 0x1: set up by the admin)
 }
 
 
@@ -135,6 +139,14 @@ def to_int(text: str | None) -> int | None:
     return value if 0 <= value < 2 ** 63 else None
 
 
+def to_hex(text: str | None) -> int | None:
+    """Integer of a sysfs hex value ('0x1003'), None where absent or junk."""
+    try:
+        return int(text.strip(ASCII_WHITESPACE), 16)
+    except (AttributeError, ValueError):
+        return None
+
+
 def first_word(text: str | None) -> str | None:
     """'always' of sysfs 'always 0'; None for an absent or empty value."""
     words = (text or '').split()
@@ -155,7 +167,7 @@ def speed_of(text: str | None) -> int | None:
 def value_or_none(text: str | None) -> str | None:
     """The value (an interface name, a duplex, a MAC), None where the kernel
     shows none ('', 'None', '(none)')."""
-    text = (text or '').strip()
+    text = (text or '').strip(ASCII_WHITESPACE)
     return None if text in ('', 'None', '(none)') else text
 
 
@@ -216,7 +228,7 @@ SLAVE_KEYS = {
     'Link Failure Count': ('link_failures', to_int),
     'Permanent HW addr': ('perm_hwaddr', _text),
     'Slave queue ID': ('queue_id', to_int),
-    'Aggregator ID': ('aggregator_id', to_int),
+    'Aggregator ID': ('aggregator_id', lambda text: to_int(text) or None),  # 0: none
     'Actor Churn State': ('actor_churn', _text),
     'Partner Churn State': ('partner_churn', _text),
 }
@@ -254,7 +266,7 @@ def parse_proc(name: str, text: str) -> Bond:
     fields, keys = bond, BOND_KEYS
     slave = None  # the fields of the slave being read
     for raw in text.splitlines():
-        line = raw.strip()
+        line = raw.strip(ASCII_WHITESPACE)
         if line.startswith('bond ') and line.endswith('has no active aggregator'):
             bond['no_active_aggregator'] = True
         elif line in SECTIONS:
@@ -266,7 +278,7 @@ def parse_proc(name: str, text: str) -> Bond:
                 keys = {}  # LACPDU details outside a slave: not the driver's layout
         else:
             key, sep, value = line.partition(':')
-            key, value = key.strip(), value.strip()
+            key, value = key.strip(ASCII_WHITESPACE), value.strip(ASCII_WHITESPACE)
             if not sep:
                 continue
             if key == 'Slave Interface':

@@ -18,7 +18,8 @@ and the identifiers of what it may find (findings.FINDINGS):
                                                                      hardware-*, lacp-one-partner
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
-NoBonds (no bond at all) yields "no bonds" to context no-bonds: no-bonds.
+RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
+bond-list-mismatch.
 
 Every context returns a Judged result carrying its Findings, with the
 --state overrides applied; wording.BondSummary reads result.findings for
@@ -110,15 +111,16 @@ class BondResource(nagiosplugin.Resource):
                                           context='count')
 
 
-class NoBonds(nagiosplugin.Resource):
-    """Stands in for the bonds when there is none to check."""
+class RunNotes(nagiosplugin.Resource):
+    """What discovery found about the run, not about one bond: findings
+    (no bonds at all: no-bonds) or notes (bonds left out, and why)."""
     bond_name = None
 
-    def __init__(self, message: str):
-        self.message = message
+    def __init__(self, findings: list):
+        self.findings = findings
 
     def probe(self):
-        yield nagiosplugin.Metric('no bonds', self.message, context='no-bonds')
+        yield nagiosplugin.Metric('run', self.findings, context='run')
 
 
 class ConfigDrift(nagiosplugin.Resource):
@@ -246,18 +248,23 @@ def expectation(options, bond: str) -> Expectation:
 def resources(options, system: System, clock) -> list:
     # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
     # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
-    names = system.bonds_to_check(options.bonds, options.excluded,
-                                  also=[*options.primaries, *options.expected_slaves])
+    names, notes = system.bonds_to_check(options.bonds, options.excluded,
+                                         also=[*options.primaries, *options.expected_slaves])
     if not names:
         where = f' under {options.root}' if options.root != '/' else ''
-        return [NoBonds(f'no bonding interfaces found{where}: is the bonding module loaded?')]
+        idle = [note.text for note in notes if note.name == 'bond-idle']
+        return [RunNotes([found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
+                                f'no bonding interfaces found{where}: '
+                                'is the bonding module loaded?'), *notes])]
     store = None
     if options.state_dir is not None:
         from .store import BaselineStore
         store = BaselineStore(options.state_dir, options.root, options.failure_window,
                               options.reset, clock)
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
-    return with_drift(options, bonds) if options.config_drift else bonds
+    if options.config_drift:
+        bonds = with_drift(options, bonds)
+    return (bonds + [RunNotes(notes)]) if notes else bonds
 
 
 def contexts(options) -> list:
@@ -269,7 +276,7 @@ def contexts(options) -> list:
                                                                    'no such bond')], overrides),
         FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
                         overrides),
-        FindingsContext('no-bonds', lambda why, resource: [found('no-bonds', why)], overrides),
+        FindingsContext('run', lambda findings, resource: findings, overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),

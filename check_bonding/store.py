@@ -58,10 +58,15 @@ def root_tag(root: str) -> str:
 
 
 class StateFile:
-    """One bond's baseline file (see the module docstring)."""
+    """One bond's baseline file (see the module docstring).
 
-    def __init__(self, path: str):
+    `owner` (uid, gid): root running in a directory of the agent's user (an
+    admin running the check by hand) uses and writes the files as that
+    user's, so the agent's next run can still use them."""
+
+    def __init__(self, path: str, owner: tuple | None = None):
         self.path = path
+        self.owner = owner
         self.fd = None   # open and locked between open() and close()
         self.data = {}   # the loaded state; {} for a new or empty file
 
@@ -96,11 +101,18 @@ class StateFile:
                 raise StateError(f'{self.path} is a symlink; refusing to use it') from None
             raise
         info = os.fstat(fd)
-        if info.st_uid != os.geteuid() or not stat.S_ISREG(info.st_mode):
+        owners = {os.geteuid(), self.owner[0]} if self.owner else {os.geteuid()}
+        if info.st_uid not in owners or not stat.S_ISREG(info.st_mode):
             os.close(fd)
-            raise StateError(f'{self.path} is not a regular file of uid {os.geteuid()}; '
-                             f'refusing to use it')
+            raise StateError(f'{self.path} is not a regular file of {user_name(os.geteuid())};'
+                             f' refusing to use it (remove it, or chown {user_name(os.geteuid())} '
+                             f'{self.path})')
+        self._own(fd)
         return fd
+
+    def _own(self, fd: int) -> None:
+        if self.owner:
+            os.fchown(fd, *self.owner)
 
     def _read_all(self) -> str:
         chunks = []
@@ -129,6 +141,7 @@ class StateFile:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
+                self._own(fd)
                 _write_all(fd, data, tmp)
                 os.fdatasync(fd)
             finally:
@@ -145,6 +158,35 @@ class StateFile:
         if self.fd is not None:
             os.close(self.fd)  # releases the lock
             self.fd = None
+
+
+def directory_owner(directory: str) -> tuple | None:
+    """(uid, gid) of `directory` where root runs in another user's directory."""
+    if os.geteuid() != 0:
+        return None
+    info = os.stat(directory)
+    return (info.st_uid, info.st_gid) if info.st_uid != 0 else None
+
+
+def user_name(uid: int) -> str:
+    import pwd  # only for messages
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f'uid {uid}'
+
+
+def ownership(path: str) -> str:
+    """' (directory of root, mode 0755)' for `path`, or its nearest existing parent."""
+    while path and path != '/':
+        try:
+            info = os.stat(path)
+        except OSError:
+            path = os.path.dirname(path)
+            continue
+        kind = 'directory' if stat.S_ISDIR(info.st_mode) else 'file'
+        return f' ({kind} {path} of {user_name(info.st_uid)}, mode {info.st_mode & 0o7777:04o})'
+    return ''
 
 
 def _write_all(fd: int, data: bytes, path: str) -> None:
@@ -167,14 +209,16 @@ class BaselineStore:
         self.reset = reset
         self.clock = clock
         self.directory_ready = False  # made (or found) once per run, not per bond
+        self.owner = None  # see StateFile
 
     def update(self, bond, boot_id: str | None) -> flaps.Report:
         """This run against the stored history; storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                self.owner = directory_owner(self.directory)
                 self.directory_ready = True
-            state_file = StateFile(state_path(self.directory, bond.name, self.tag))
+            state_file = StateFile(state_path(self.directory, bond.name, self.tag), self.owner)
             try:
                 return self._update(state_file, bond, boot_id)
             finally:
@@ -184,10 +228,18 @@ class BaselineStore:
                                 failures_known=False)
 
     def _cannot_store(self, err: Exception) -> Finding:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        """What failed, where, whose it is, and the fix that keeps flap detection on."""
+        if isinstance(err, StateError):
+            return found('state-unwritable', f'cannot store baseline: {err}')
         where = getattr(err, 'filename', None) or self.directory
-        return found('state-unwritable', f'cannot store baseline in {where}: {reason} '
-                                         f'(use --state-dir DIR or --no-state)')
+        me = user_name(os.geteuid())
+        if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            fix = (f'this check runs as {me}: chown {me} {self.directory}, '
+                   f'or --state-dir a directory of {me}')
+        else:
+            fix = 'give --state-dir a writable directory'
+        return found('state-unwritable', f'cannot store baseline in {where}: {err.strerror}'
+                                         f'{ownership(where)}; {fix}')
 
     def _update(self, state_file: StateFile, bond, boot_id) -> flaps.Report:
         damage = None
@@ -220,7 +272,12 @@ class BaselineStore:
     @staticmethod
     def _set_aside(path: str, why: str, now: float) -> Finding:
         """Keep a copy of the damaged file; the locked file stays in place until
-        commit renames the new one over it, so no concurrent run can slip in."""
+        commit renames the new one over it, so no concurrent run can slip in.
+        Once: while a new baseline cannot be written (disk full), the file
+        already has its copy (a second link)."""
+        if os.stat(path).st_nlink > 1:
+            return found('state-damaged', f'state file {path} {why}: set aside before, '
+                                          'new baseline')
         aside = f'{path}.bad-{int(now)}'
         try:
             os.link(path, aside)

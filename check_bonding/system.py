@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import os
 
-from .ifname import valid_ifname
-from .parse import (Aggregator, Bond, first_word, mode_name, parse_proc,
-                    speed_of, to_int, value_or_none)
+from .findings import found
+from .ifname import split_names, valid_ifname
+from .parse import (ASCII_WHITESPACE, Aggregator, Bond, first_word, mode_name, parse_proc,
+                    speed_of, to_hex, to_int, value_or_none)
 
 _log = logging.getLogger('nagiosplugin')
 
 PROC_LIMIT = 256 * 1024   # a 802.3ad bond with 100 slaves prints ~70 KiB
 SYSFS_LIMIT = 4096        # one sysfs attribute is at most a page
 MAX_BONDS = 1024
+IFF_UP = 0x1  # in sysfs `flags`: the interface is set up (ip link set up)
 
 
 # field -> (sysfs file, converter), read only where /proc left the field empty
@@ -26,7 +28,7 @@ BOND_ATTRS_NO_PRIMARY = {'mode': ('mode', lambda text: mode_name(first_word(text
 BOND_ATTRS = dict(BOND_ATTRS_NO_PRIMARY, primary_reselect=('primary_reselect', first_word))
 SLAVE_ATTRS = {'speed': ('speed', speed_of), 'duplex': ('duplex', value_or_none)}
 SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
-    'aggregator_id': ('bonding_slave/ad_aggregator_id', to_int),
+    'aggregator_id': ('bonding_slave/ad_aggregator_id', lambda text: to_int(text) or None),
     'actor_port_state': ('bonding_slave/ad_actor_oper_port_state', to_int),
     'partner_port_state': ('bonding_slave/ad_partner_oper_port_state', to_int),
 }
@@ -61,7 +63,8 @@ class System:
         finally:
             os.close(fd)
         _log.debug('read %s (%d bytes)', path, len(data))
-        return data.decode('utf-8', 'replace')  # the kernel writes ASCII; utf-8 is preloaded
+        # Names are bytes (ifname.py): undecodable ones survive as surrogates.
+        return data.decode('utf-8', 'surrogateescape')
 
     def read_optional(self, relpath: str) -> str | None:
         """Text of a file, or None where it is absent or unreadable.
@@ -70,27 +73,54 @@ class System:
         that is data ("unknown"), not an error.
         """
         try:
-            return self.read(relpath).strip()
+            return self.read(relpath).strip(ASCII_WHITESPACE)
         except OSError as err:
             _log.debug('cannot read %s: %s', self.path(relpath), err.strerror)
             return None
 
-    def bond_names(self) -> list[str]:
-        """Bonds known to the driver: bonding_masters, else /proc/net/bonding."""
-        text = self.read_optional('sys/class/net/bonding_masters')
-        if text is not None:
-            names = text.split()
-        else:
-            try:
-                names = sorted(os.listdir(self.path('proc/net/bonding')))
-            except OSError:
-                names = []
-        return [n for n in names if valid_ifname(n)][:MAX_BONDS]
+    def bond_names(self) -> tuple:
+        """(bonds, notes): the bonds of /proc/net/bonding, where their data comes
+        from, else of sysfs bonding_masters (/proc follows the reader's network
+        namespace, sysfs the one that mounted it: under nsenter --net, or with
+        the host's /sys in a container, they differ, and the notes say so)."""
+        masters = self.read_optional('sys/class/net/bonding_masters')
+        masters = [n for n in split_names(masters or '') if valid_ifname(n)]
+        try:
+            names = sorted(n for n in os.listdir(self.path('proc/net/bonding'))
+                           if valid_ifname(n))
+        except OSError:
+            return masters[:MAX_BONDS], []
+        notes = []
+        only_sysfs = sorted(set(masters) - set(names))
+        if only_sysfs:
+            notes.append(found('bond-list-mismatch', f'sysfs bonding_masters lists '
+                               f'{", ".join(only_sysfs)}, which /proc/net/bonding does not show '
+                               f'(sysfs of another network namespace?): not checked'))
+        return names[:MAX_BONDS], notes
 
-    def bonds_to_check(self, named: list[str], excluded: list[str], also=()) -> list[str]:
-        """`named` (-b), or every bond found plus `also`; without `excluded`; each once."""
-        candidates = named or [*self.bond_names(), *also]
-        return [n for n in dict.fromkeys(candidates) if n and n not in excluded]
+    def bonds_to_check(self, named, excluded, also=()) -> tuple:
+        """(bonds, notes): `named` (-b), or every bond found plus `also`;
+        without `excluded`; each once. Found, not named: a bond that is set
+        down and has no slaves was never set up (the bond0 that loading the
+        module creates unless max_bonds=0): left out, with a note."""
+        notes = []
+        if named:
+            candidates = named
+        else:
+            found_names, notes = self.bond_names()
+            idle = [n for n in found_names if n not in also and self._never_set_up(n)]
+            if idle:
+                notes.append(found('bond-idle', f'{", ".join(idle)} down and without slaves, '
+                                   'never set up (loading the bonding module makes bond0 '
+                                   'unless max_bonds=0): not checked'))
+            candidates = [*(n for n in found_names if n not in idle), *also]
+        return [n for n in dict.fromkeys(candidates) if n and n not in excluded], notes
+
+    def _never_set_up(self, name: str) -> bool:
+        flags = to_hex(self.read_optional(f'sys/class/net/{name}/flags'))
+        if flags is None or flags & IFF_UP:
+            return False
+        return self.read_optional(f'sys/class/net/{name}/bonding/slaves') == ''
 
     def read_bond(self, name: str) -> Bond | None:
         """The bond `name`, or None if it does not exist; raises OSError, or
@@ -105,14 +135,15 @@ class System:
                              'no "Bonding Mode" or "MII Status" line')
         return self._fill_from_sysfs(bond._replace(
             slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)),
-            operstate=self.read_optional(f'sys/class/net/{name}/operstate')))
+            operstate=self.read_optional(f'sys/class/net/{name}/operstate'),
+            flags=to_hex(self.read_optional(f'sys/class/net/{name}/flags'))))
 
     def _fill_missing(self, record, directory: str, attrs: dict):
         """`record` with its None fields among `attrs` read from `directory`."""
-        found = {field: convert(self.read_optional(f'{directory}/{filename}'))
-                 for field, (filename, convert) in attrs.items()
-                 if getattr(record, field) is None}
-        return record._replace(**found) if found else record
+        filled = {field: convert(self.read_optional(f'{directory}/{filename}'))
+                  for field, (filename, convert) in attrs.items()
+                  if getattr(record, field) is None}
+        return record._replace(**filled) if filled else record
 
     def _fill_from_sysfs(self, bond: Bond) -> Bond:
         """Complete what this reader's /proc view lacks, and only that: a
@@ -126,7 +157,9 @@ class System:
             self._fill_missing(s, f'sys/class/net/{s.name}', slave_attrs) for s in bond.slaves))
         if bond.mode == '802.3ad' and bond.aggregator is None and not bond.no_active_aggregator:
             aggregator = self._fill_missing(Aggregator(), bonding, AGGREGATOR_ATTRS)
-            if aggregator.id is not None:
+            if aggregator.id == 0:  # sysfs for what /proc tells root as "no active aggregator"
+                bond = bond._replace(no_active_aggregator=True)
+            elif aggregator.id is not None:
                 bond = bond._replace(aggregator=aggregator)
         return bond
 

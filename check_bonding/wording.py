@@ -8,41 +8,51 @@ from __future__ import annotations
 import nagiosplugin
 from nagiosplugin.state import Ok, worst
 
+from .ifname import shown
 from .judge import acceptable_primaries
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
 
-# Contexts whose findings come from one range judgement: told on one -v line.
-ONE_LINE_CONTEXTS = ('slaves_up', 'failures')
-LABEL_UNSAFE = str.maketrans("'=|", '___')
+# Nagios keeps 8 KiB of output and NRPE 2 1 KiB: past MANY_BONDS bonds with
+# problems the first line summarises, and lists what fits in FIRST_LINE characters.
+MANY_BONDS = 3
+FIRST_LINE = 300
+# Linux allows ' = | and % in names; the plugin API forbids the first three in
+# labels. Percent-encoding them (and % itself) keeps every label unique.
+LABEL_ESCAPES = str.maketrans({c: f'%{ord(c):02X}' for c in "%'=|"})
 
 
 def label(interface: str, what: str) -> str:
-    """Perfdata label. Linux allows ' = and | in names; the plugin API does not."""
-    return f'{interface}_{what}'.translate(LABEL_UNSAFE)
+    """Perfdata label: unique for every set of names the kernel allows
+    (nagiosplugin quotes it where it holds more than word characters)."""
+    return f'{shown(interface).translate(LABEL_ESCAPES)}_{what}'
 
 
 class BondSummary(nagiosplugin.Summary):
-    """First line per bond group; long output per bond (-v) and slave (-vv)."""
+    """First line: each bond's problems, each slave named once; summarised
+    when they span many bonds. Long output: a line per bond and each of its
+    findings (-v), per slave (-vv)."""
 
     def __init__(self, verbose: int = 0):
         self.verbosity = verbose
 
     def ok(self, results):
         bonds = [r for r in results if r.metric and r.metric.context == 'bond']
-        if len(bonds) > 3:
+        if len(bonds) > MANY_BONDS:
             up = sum(len(r.metric.value.slaves_up) for r in bonds)
             total = sum(len(r.metric.value.slaves) for r in bonds)
             return f'{len(bonds)} bonds, {up}/{total} slaves up'
-        return '; '.join(describe_result(r) for r in bonds)
+        return shown('; '.join(describe_result(r) for r in bonds))
 
     def problem(self, results):
-        groups: dict = {}
-        for result in results:
-            words = [f.words for f in result.findings if f.state != Ok]
-            if result.state != Ok and words:
-                groups.setdefault(result.resource.bond_name, []).append(', '.join(words))
-        return '; '.join(f'{bond}: {", ".join(texts)}' if bond else ', '.join(texts)
-                         for bond, texts in groups.items())
+        groups = problems_by_bond(results)
+        texts = [f'{bond}: {fit(entries, FIRST_LINE)}' if bond else fit(entries, FIRST_LINE)
+                 for bond, entries in groups.items()]
+        bonds = [bond for bond in groups if bond]
+        if len(bonds) <= MANY_BONDS:
+            return shown('; '.join(texts))
+        checked = {r.resource.bond_name for r in results if r.resource}
+        return shown(f'{len(bonds)} of {len(checked - {None})} bonds not OK: '
+                     + fit(texts, FIRST_LINE, '; '))
 
     def verbose(self, results):
         lines = []
@@ -50,7 +60,9 @@ class BondSummary(nagiosplugin.Summary):
             if result.metric and result.metric.context in ('bond', 'no-such-bond'):
                 own = [r for r in results.results if r.resource is result.resource]
                 lines += self.bond_lines(result, own)
-        return lines
+        lines += [f'{f.state}: {f.words}' for result in results.results
+                  if result.resource.bond_name is None for f in result.findings]
+        return [shown(line) for line in lines]
 
     def bond_lines(self, bond_result, own) -> list[str]:
         """'bond0: warning - ...', then what each check of this bond found."""
@@ -59,19 +71,43 @@ class BondSummary(nagiosplugin.Summary):
         if bond is None:
             return [f'{bond_result.metric.name}: {state} - no such bond']
         lines = [f'{bond.name}: {state} - {describe_result(bond_result)}']
-        for result in own:
-            if not result.findings:
-                continue
-            if result.metric.context in ONE_LINE_CONTEXTS:
-                if result.state != Ok or result.metric.value:
-                    lines.append(f'  {result.state}: '
-                                 + ', '.join(f.words for f in result.findings))
-            else:
-                lines += [f'  {f.state}: {f.words}' for f in result.findings]
+        lines += [f'  {f.state}: {f.words}' for result in own for f in result.findings]
         if self.verbosity >= 2:
             lines.append('  ' + ', '.join(bond_facts(bond)))
             lines += [f'  slave {s.name}: ' + ', '.join(slave_facts(s)) for s in bond.slaves]
         return lines
+
+
+def problems_by_bond(results) -> dict:
+    """{bond (None: the run): [entry, ...]}, worst first; a slave's findings
+    make one entry: 'eth0 down (link failed 1 time in the last 1h, ...)'."""
+    groups: dict = {}
+    for result in results:
+        for finding in result.findings:
+            if finding.state != Ok:
+                subjects = groups.setdefault(result.resource.bond_name, {})
+                key = finding.slave if finding.slave else (None, len(subjects))
+                subjects.setdefault(key, []).append(finding)
+    return {bond: [entry(findings) for findings in subjects.values()]
+            for bond, subjects in groups.items()}
+
+
+def entry(findings) -> str:
+    first, *more = findings
+    if not more:
+        return first.words
+    return f'{first.words} ({"; ".join(f.text for f in more)})'
+
+
+def fit(parts: list, budget: int, separator: str = ', ') -> str:
+    """As many parts as fit in `budget` characters (at least one), then '(+N more)'."""
+    kept = parts[:1]
+    for part in parts[1:]:
+        if len(separator.join(kept + [part])) > budget:
+            break
+        kept.append(part)
+    more = f' (+{len(parts) - len(kept)} more)' if len(parts) > len(kept) else ''
+    return separator.join(kept) + more
 
 
 def describe_result(result) -> str:

@@ -49,9 +49,11 @@ def run_check(argv, clock=None) -> Outcome:
 
 @pytest.fixture
 def check(tmp_path):
-    """run_check with its own state directory."""
+    """run_check with its own state directory (unless argv says where, or none)."""
     def run(*argv, clock=None):
-        return run_check(['--state-dir', tmp_path / 'state', *argv], clock)
+        own = [] if {'--state-dir', '--no-state'} & set(map(str, argv)) else [
+            '--state-dir', tmp_path / 'state']
+        return run_check([*own, *argv], clock)
     return run
 
 

@@ -77,5 +77,5 @@ FIXTURES_ONLY = {
 }
 # Live only: the flap needs the baseline stored before the cable was pulled.
 FLAP = Expect('-b bond0', 1, [
-    'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h (last ',
+    'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h, last ',
     'failover from eth0 and back ', 'bond0_failures_window=1;0;;0'])

@@ -45,7 +45,7 @@ def test_flap_between_two_runs_is_counted_and_named():
     h.run(bond((2, 3)), 1000)
     report = h.run(bond((4, 3)), 1000 + 300)
     assert report.total == 2 and report.counts == {'eth0': 2}
-    assert told(report) == ('eth0 link failed 2 times in the last 1h (last 0 s ago), '
+    assert told(report) == ('eth0 link failed 2 times in the last 1h, last 0 s ago, '
                                           'failover from eth0 and back 0 s ago (1 in the last 1h)')
     # the failures explain the failover: it is told and judged with them
     assert texts(report) == []
@@ -57,7 +57,7 @@ def test_window_expiry_returns_to_ok():
     h.run(bond((1, 0)), 1300)
     later = h.run(bond((1, 0)), 1300 + 240)
     assert told(later).startswith(
-        'eth0 link failed 1 time in the last 1h (last 4 min ago), failover from eth0 and back')
+        'eth0 link failed 1 time in the last 1h, last 4 min ago, failover from eth0 and back')
     quiet = h.run(bond((1, 0)), 1300 + HOUR + 1)
     assert quiet.total == 0 and texts(quiet, Warn) == []
 
@@ -94,12 +94,42 @@ def test_failover_through_no_active_slave_is_seen():
     assert report.failover == 'failover eth0 -> eth1 0 s ago (1 in the last 1h)'
 
 
-def test_events_from_the_future_are_dropped_after_a_clock_step_back():
+def test_events_from_the_future_are_kept_for_one_window_after_a_clock_step_back():
     h = History()
     h.run(bond((0, 0)), 10000)
     h.run(bond((2, 0)), 10060)
     report = h.run(bond((2, 0)), 5000)  # the clock went back
-    assert report.total == 0 and h.state['events'] == []
+    assert report.total == 2 and report.changed
+    assert [(e.time, e.kind) for e in h.state['events']] == [(5000, flaps.FAILURE),
+                                                            (5000, flaps.FAILOVER)]
+    assert ('clock-stepped-back', '2 stored events dated after now (the clock was set back?): '
+                                  'kept, dated now') in [(f.name, f.text) for f in report.findings]
+    assert h.run(bond((2, 0)), 5000 + HOUR - 1).total == 2
+    assert h.run(bond((2, 0)), 5000 + HOUR + 1).total == 0
+
+
+def test_a_slave_renamed_while_enslaved_keeps_its_history():
+    h = History()
+    h.run(bond((0, 0)), 0)
+    h.run(bond((1, 0)), 60)
+    renamed = bond((1, 0))._replace(slaves=(bond((1, 0)).slaves[0],
+                                            bond((1, 0)).slaves[1]._replace(name='wan1')))
+    report = h.run(renamed, 120)
+    assert texts(report, Warn) == []  # not "eth1 left the bond"
+    assert ('slave-renamed', 'wan1', 'renamed from eth1 (same permanent HW address): its '
+            'history is kept') in [(f.name, f.slave, f.text) for f in report.findings]
+    assert report.counts == {'eth0': 1} and set(h.state['slaves']) == {'eth0', 'wan1'}
+    assert h.run(renamed._replace(slaves=(renamed.slaves[0], renamed.slaves[1]._replace(
+        link_failures=1))), 180).counts == {'eth0': 1, 'wan1': 1}
+
+
+def test_a_mode_change_starts_a_new_baseline_not_a_failover():
+    h = History()
+    h.run(bond(active='eth0'), 0)
+    report = h.run(bond(active='eth1')._replace(mode='balance-alb'), 60)
+    assert report.failover is None and texts(report, Warn) == []
+    assert texts(report) == ['mode changed (active-backup -> balance-alb): new baseline']
+    assert h.run(bond(active='eth1')._replace(mode='balance-alb'), 120).failover is None
 
 
 def test_counter_going_down_is_a_new_baseline_not_a_failure():

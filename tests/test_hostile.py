@@ -178,8 +178,8 @@ def test_names_the_kernel_allows_but_perfdata_does_not_are_made_safe(check, tmp_
     os.rename(tmp_path / 'proc/net/bonding/bond0', tmp_path / 'proc/net/bonding/b=o')
     result = check('--root', tmp_path, '--no-state')
     assert result.code == 0, result.output
-    assert 'b_o_slaves_up=2;2:;1:;0;2' in result.output
-    assert 'e_th_2_link_failures=2c' in result.output
+    assert "'b%3Do_slaves_up'=2;2:;1:;0;2" in result.output
+    assert "'e%27th%3D2_link_failures'=2c" in result.output
 
 
 json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)

@@ -72,13 +72,34 @@ def test_primary_reselect_better_accepts_a_faster_active_slave():
     bond = ab_bond(active='eth1', reselect='better')
     assert problems(bond) == []  # as fast: the kernel keeps eth1, by design
     assert problems(with_slave(bond, 0, speed=10000)) == [
-        (Warn, 'active eth1 is not primary eth0'),
-        (Warn, 'speed/duplex differ: eth0 10000/full, eth1 1000/full')]
+        (Warn, 'active eth1 is not primary eth0')]
     assert problems(with_slave(bond, 1, duplex='half')) == [
-        (Warn, 'active eth1 is not primary eth0'),
-        (Warn, 'speed/duplex differ: eth0 1000/full, eth1 1000/half')]
+        (Warn, 'active eth1 is not primary eth0')]
     bond = with_slave(bond, 1, speed=10000)
     assert (Warn, 'active eth1 is not primary eth0') not in problems(bond)
+
+
+def test_primary_reselect_better_ranks_unknown_speed_fastest_as_the_kernel_does():
+    """bond_choose_primary_or_current() compares u32 speeds: SPEED_UNKNOWN is
+    0xFFFFFFFF, so the kernel keeps an unknown-speed active slave over a 10G primary."""
+    bond = with_slave(with_slave(ab_bond(active='eth1', reselect='better'), 0, speed=10000),
+                      1, speed=0, duplex=None)
+    findings = judge(bond, NOTHING_EXPECTED)
+    assert [(f.name, f.state) for f in findings if f.name.startswith('not-primary')] == [
+        ('not-primary-by-design', Ok)]
+    assert 'keeps eth1 (the kernel ranks its unknown speed above any)' in ' '.join(
+        f.text for f in findings)
+    # the other way round the kernel takes the unknown-speed primary back
+    bond = with_slave(with_slave(ab_bond(active='eth1', reselect='better'), 0, speed=0), 1,
+                      speed=10000)
+    assert (Warn, 'active eth1 is not primary eth0') in problems(bond)
+
+
+def test_a_p_primary_that_is_not_enslaved_is_said_so():
+    assert problems(ab_bond(), Expectation(primaries=('eth9',))) == [
+        (Warn, 'primary eth9 is not enslaved')]
+    assert problems(ab_bond(active='eth1'), Expectation(primaries=('eth0', 'eth9'))) == [
+        (Warn, 'active eth1 is not primary eth0/eth9')]
 
 
 def test_mode_and_member_set_expectations():
@@ -97,13 +118,30 @@ def test_no_link_monitoring_and_arp_without_targets():
     assert problems(ab_bond(miimon=0, arp_interval=1000, arp_targets=['10.0.0.1'])) == []
 
 
-def test_speed_mismatch_and_unknown_speed():
-    bond = with_slave(ab_bond(), 1, speed=100)
+def test_speed_mismatch_and_unknown_speed_where_the_mode_spreads_traffic():
+    bond = with_slave(ab_bond(mode='balance-alb'), 1, speed=100)
     assert problems(bond) == [(Warn, 'speed/duplex differ: eth0 1000/full, eth1 100/full')]
     bond = with_slave(bond, 1, speed=0)
     assert problems(bond) == [(Warn, 'speed unknown on eth1')]
     bond = with_slave(bond, 1, mii_status='down')  # only slaves up count
     assert problems(bond) == []
+    assert problems(with_slave(ab_bond(mode='balance-xor'), 1, speed=100)) != []
+
+
+def notes(bond):
+    return [(f.name, f.text) for f in judge(bond, NOTHING_EXPECTED) if f.state == Ok]
+
+
+def test_mixed_or_unknown_speeds_by_design_are_notes():
+    """A 10G primary with a slower backup is what bonding.rst describes for
+    active-backup; an unknown speed (virtio) matters only to 802.3ad/tlb/alb."""
+    bond = with_slave(ab_bond(), 1, speed=100)
+    assert problems(bond) == []
+    assert notes(bond) == [('speed-mismatch', 'speed/duplex differ: eth0 1000/full, '
+                                              'eth1 100/full')]
+    bond = with_slave(ab_bond(mode='balance-xor'), 1, speed=0)
+    assert problems(bond) == [] and notes(bond) == [('speed-unknown', 'speed unknown on eth1')]
+    assert problems(with_slave(ab_bond(mode='broadcast'), 1, speed=100)) == []
 
 
 def lacp_bond(agg=None, states=(61, 61), agg_ids=(1, 1), actor=(61, 61)):

@@ -1,6 +1,7 @@
 """Baseline files: atomic, locked, and careful with what is already there."""
 import json
 import os
+import pwd
 import random
 import shutil
 import signal
@@ -88,16 +89,20 @@ def test_state_file_of_another_user_is_refused(state_dir):
     path.write_text('{}')
     os.chown(path, 65534, 65534)
     report = store(state_dir).update(bond(), 'boot')
-    assert any('is not a regular file of uid 0' in w for w in warnings(report))
+    assert warnings(report) == [f'cannot store baseline: {path} is not a regular file of root; '
+                                f'refusing to use it (remove it, or chown root {path})']
     assert path.read_text() == '{}'
 
 
-def test_unwritable_state_dir_warns_with_path_and_fix(tmp_path):
+def test_unwritable_state_dir_warns_with_path_owner_and_fix(tmp_path):
+    user = pwd.getpwuid(os.geteuid()).pw_name
     blocker = tmp_path / 'file'
     blocker.write_text('')
+    blocker.chmod(0o644)
     report = store(blocker / 'sub').update(bond(), 'boot')
     assert warnings(report) == [f'cannot store baseline in {blocker}/sub: Not a directory '
-                                f'(use --state-dir DIR or --no-state)']
+                                f'(file {blocker} of {user}, mode 0644); give --state-dir a '
+                                'writable directory']
 
 
 def test_unwritable_state_never_hides_a_critical(check, tmp_path):
@@ -204,6 +209,110 @@ def test_read_only_state_dir_for_the_nrpe_user_is_a_warning_with_the_fix():
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.startswith(
         f'BONDING WARNING - bond1: cannot store baseline in {read_only}/bond1@')
-    assert ': Permission denied (use --state-dir DIR or --no-state)' in result.stdout
+    assert (f': Permission denied (directory {read_only} of root, mode 0755); this check runs as '
+            f'nobody: chown nobody {read_only}, or --state-dir a directory of nobody'
+            in result.stdout)
     assert list(read_only.iterdir()) == []
     shutil.rmtree(top)
+
+
+def as_nobody(*argv, env=None):
+    return subprocess.run(
+        ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable,
+         '-m', 'check_bonding', *map(str, argv)], capture_output=True, text=True, timeout=60,
+        cwd='/', env={'PYTHONPATH': os.path.dirname(os.path.dirname(flaps.__file__)),
+                      **(env or {})})
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('setpriv'),
+                    reason='needs root and setpriv to run as nobody')
+def test_root_running_the_check_by_hand_does_not_break_the_agents_baseline():
+    """The agent (here nobody) owns its state directory; an admin runs the
+    check by hand as root in between, and the cable flaps meanwhile. The
+    agent's next run still stores its baseline and sees the failure."""
+    top = Path(tempfile.mkdtemp())
+    try:
+        os.chmod(top, 0o755)
+        tree = top / 'tree'
+        shutil.copytree(SEED, tree)
+        agent_dir = top / 'state'
+        agent_dir.mkdir(mode=0o700)
+        os.chown(agent_dir, 65534, 65534)
+        assert as_nobody('--root', tree, '-b', 'bond1', '--state-dir', agent_dir).returncode == 0
+        by_hand = run_process('--root', tree, '-b', 'bond1', '--state-dir', agent_dir)
+        assert by_hand.returncode == 0, by_hand.stdout
+        [state_file] = agent_dir.iterdir()
+        assert state_file.stat().st_uid == 65534  # still the agent's
+        proc = tree / 'proc/net/bonding/bond1'
+        proc.write_text(proc.read_text().replace('Link Failure Count: 2', 'Link Failure Count: 3',
+                                                 1))
+        agent = as_nobody('--root', tree, '-b', 'bond1', '--state-dir', agent_dir)
+        assert agent.returncode == 1, agent.stdout
+        assert agent.stdout.startswith('BONDING WARNING - bond1: eth2 link failed 1 time')
+        assert 'cannot store' not in agent.stdout
+        assert [p.stat().st_uid for p in agent_dir.iterdir()] == [65534]
+    finally:
+        shutil.rmtree(top)
+
+
+def run_process(*argv):
+    return subprocess.run([sys.executable, '-m', 'check_bonding', *map(str, argv)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def many_slaves(count):
+    return Bond('bond0', mode='balance-rr', mii_status='up', slaves=[
+        Slave(f'eth{i}', 'up', link_failures=i, perm_hwaddr=f'52:54:00:00:{i // 256:02x}:'
+              f'{i % 256:02x}') for i in range(count)])
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('mount'),
+                    reason='needs root to mount a small tmpfs')
+def test_a_full_disk_stores_no_torn_baseline_and_says_so():
+    """On a nearly full tmpfs the state file fits only in part: no torn file may
+    be renamed into place, the run says it could not store, and the next runs
+    neither take a damaged file nor pile up set-aside copies."""
+    top = Path(tempfile.mkdtemp())
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(top)], check=True)
+    try:
+        filler = top / 'filler'
+        with open(filler, 'wb') as out:  # leave a little under 8 KiB free
+            try:
+                out.write(b'x' * 60 * 1024)
+            except OSError:
+                pass
+        free = os.statvfs(top).f_bavail * os.statvfs(top).f_frsize
+        assert 0 < free < 16 * 1024, free
+        state_dir = top / 'state'
+        for now in (1000, 1300, 1600):
+            report = store(state_dir, now).update(many_slaves(200), 'boot')
+            assert any(w.startswith('cannot store baseline in ') and 'No space left on device'
+                       in w for w in warnings(report)), warnings(report)
+            assert not report.failures_known or report.total == 0
+            assert [p.name for p in state_dir.iterdir()] in ([], ['bond0.json'])
+            path = state_dir / 'bond0.json'
+            assert not path.exists() or path.stat().st_size == 0
+        filler.unlink()
+        report = store(state_dir, 1900).update(many_slaves(200), 'boot')
+        assert warnings(report) == []
+        assert flaps.valid_state(json.loads((state_dir / 'bond0.json').read_text()))
+        assert sorted(p.name for p in state_dir.iterdir()) == ['bond0.json']
+    finally:
+        subprocess.run(['umount', str(top)], check=True)
+        top.rmdir()
+
+
+def test_a_damaged_file_that_cannot_be_replaced_is_set_aside_once(state_dir, monkeypatch):
+    state_dir.mkdir(mode=0o700)
+    path = state_dir / 'bond0.json'
+    path.write_text('{"format": 1, "slaves": {')
+    path.chmod(0o600)
+
+    def disk_full(self):
+        raise OSError(28, 'No space left on device', self.path)
+    monkeypatch.setattr('check_bonding.store.StateFile.commit', disk_full)
+    first = warnings(store(state_dir, 1000).update(bond(), 'boot'))
+    second = warnings(store(state_dir, 1300).update(bond(), 'boot'))
+    assert 'set aside as' in first[0] and 'set aside before' in second[0]
+    assert all('No space left on device' in w[-1] for w in (first, second))
+    assert sorted(p.name for p in state_dir.iterdir()) == ['bond0.json', 'bond0.json.bad-1000']

@@ -1,7 +1,9 @@
 """Reading a system under --root: discovery, sysfs fill-in, odd files, capture."""
 import os
 
-from check_bonding.capture import capture
+import pytest
+
+from check_bonding.capture import CaptureTree, capture
 from check_bonding.parse import Bond
 from check_bonding.system import System
 from conftest import EXAMPLES
@@ -21,13 +23,22 @@ def write(root, relpath, text):
     path.write_text(text)
 
 
-def test_discovery_from_bonding_masters_then_proc(tmp_path):
+def test_discovery_from_proc_where_the_data_is_then_bonding_masters(tmp_path):
     write(tmp_path, 'sys/class/net/bonding_masters', 'bond0 uplink ../etc\n')
-    assert System(str(tmp_path)).bond_names() == ['bond0', 'uplink']
-    (tmp_path / 'sys/class/net/bonding_masters').unlink()
+    assert System(str(tmp_path)).bond_names() == (['bond0', 'uplink'], [])
     write(tmp_path, 'proc/net/bonding/bond1', '')
     write(tmp_path, 'proc/net/bonding/bond0', '')
-    assert System(str(tmp_path)).bond_names() == ['bond0', 'bond1']
+    names, notes = System(str(tmp_path)).bond_names()
+    assert names == ['bond0', 'bond1']
+    assert [(n.name, n.text) for n in notes] == [('bond-list-mismatch', (
+        'sysfs bonding_masters lists uplink, which /proc/net/bonding does not show (sysfs of '
+        'another network namespace?): not checked'))]
+
+
+def test_names_split_on_ascii_whitespace_only_and_keep_their_bytes(tmp_path):
+    (tmp_path / 'sys/class/net').mkdir(parents=True)
+    (tmp_path / 'sys/class/net/bonding_masters').write_bytes(b'em\xe2\x80\x83sp x\xff\n')
+    assert System(str(tmp_path)).bond_names() == (['em\u2003sp', 'x\udcff'], [])
 
 
 def test_missing_bond_is_none_not_an_error(tmp_path):
@@ -60,7 +71,7 @@ def test_old_driver_gets_speed_and_duplex_from_sysfs_and_einval_is_data(tmp_path
 def test_a_fifo_in_place_of_a_file_does_not_hang(tmp_path):
     (tmp_path / 'sys/class/net').mkdir(parents=True)
     os.mkfifo(tmp_path / 'sys/class/net/bonding_masters')
-    assert System(str(tmp_path)).bond_names() == []
+    assert System(str(tmp_path)).bond_names() == ([], [])
 
 
 def test_reads_are_bounded(tmp_path):
@@ -81,3 +92,48 @@ def test_capture_writes_a_tree_that_replays_the_same(tmp_path):
     for bond in ('bond0', 'bond1'):
         assert System(str(target)).read_bond(bond) == System(str(SEED)).read_bond(bond)
     assert isinstance(System(str(target)).read_bond('bond0'), Bond)
+
+
+def test_capture_into_a_prepared_directory_is_refused_and_writes_nothing_outside(tmp_path):
+    """Another user may have made DIR first (the README suggests /tmp), with
+    sys/class/net/eth0 -> elsewhere: nothing may be written there."""
+    victim = tmp_path / 'victim'
+    victim.mkdir()
+    prepared = tmp_path / 'prepared'
+    (prepared / 'sys/class/net').mkdir(parents=True)
+    (prepared / 'sys/class/net/eth0').symlink_to(victim)
+    with pytest.raises(OSError, match='not a new or empty directory of your own'):
+        capture(System(str(SEED)), ['bond0'], str(prepared))
+    (tmp_path / 'link').symlink_to(victim)
+    with pytest.raises(OSError, match='not a symlink'):
+        capture(System(str(SEED)), ['bond0'], str(tmp_path / 'link'))
+    assert list(victim.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to chown')
+def test_capture_into_an_empty_directory_of_another_user_is_refused(tmp_path):
+    foreign = tmp_path / 'foreign'
+    foreign.mkdir()
+    os.chown(foreign, 65534, 65534)
+    with pytest.raises(OSError, match='not a new or empty directory of your own'):
+        capture(System(str(SEED)), ['bond0'], str(foreign))
+    assert list(foreign.iterdir()) == []
+
+
+def test_capture_tree_never_follows_a_symlink_inside(tmp_path):
+    """Even if a symlink appears inside the capture while it is written."""
+    victim = tmp_path / 'victim'
+    victim.mkdir()
+    tree = CaptureTree(str(tmp_path / 'cap'))
+    try:
+        tree.write_file('sys/class/net/bonding_masters', 'bond0\n')
+        (tmp_path / 'cap/sys/class/net/eth0').symlink_to(victim)
+        with pytest.raises(OSError):
+            tree.write_file('sys/class/net/eth0/carrier', '1\n')
+        with pytest.raises(OSError):
+            tree.write_file('sys/class/../../escape', 'x')
+        tree.write_link('sys/class/net/eth1', '../../devices/virtual/net/eth1')
+    finally:
+        tree.close()
+    assert list(victim.iterdir()) == [] and not (tmp_path / 'escape').exists()
+    assert os.readlink(tmp_path / 'cap/sys/class/net/eth1') == '../../devices/virtual/net/eth1'
