@@ -1,7 +1,7 @@
 """The option lists made by tools/generate.py: up to date, complete, nothing stale.
 
 The committed files are read as their readers read them (the CheckCommand's
-argument keys and $macros$, the basket's JSON, the README table, the man
+argument keys and $macros$, the baskets' JSON, the README table, the man
 page's option tags), not through the generator, so a hand edit is caught too.
 """
 import argparse
@@ -39,8 +39,15 @@ def conf_arguments():
     return found
 
 
-def basket():
-    return json.loads(generate.BASKET.read_text())
+BASKETS = {generate.BASKET: 'Command', generate.BASKET_EXTERNAL: 'ExternalCommand'}
+
+
+def basket(path=generate.BASKET):
+    return json.loads(path.read_text())
+
+
+def basket_command(path=generate.BASKET):
+    return basket(path)[BASKETS[path]]['bonding']
 
 
 def readme_options():
@@ -68,9 +75,9 @@ def test_generated_files_are_up_to_date(capsys):
     assert generate.update(check=True) == 0, capsys.readouterr().out
 
 
-@pytest.mark.parametrize('where', ['conf', 'basket'])
+@pytest.mark.parametrize('where', ['conf', *BASKETS])
 def test_icinga_has_every_check_option_and_no_other(where):
-    keys = set(conf_arguments() if where == 'conf' else basket()['Command']['bonding']['arguments'])
+    keys = set(conf_arguments() if where == 'conf' else basket_command(where)['arguments'])
     mapped = set().union(*(spellings(k) for k in keys))
     missing = [o.flags for o in CHECK_OPTIONS if not mapped & set(o.flags)]
     assert missing == [], f'options missing in the {where}'
@@ -78,9 +85,10 @@ def test_icinga_has_every_check_option_and_no_other(where):
     assert mapped - known == set(), f'the {where} names options the plugin does not have'
 
 
-def test_conf_and_basket_pass_the_same_variables():
+@pytest.mark.parametrize('path', BASKETS)
+def test_conf_and_basket_pass_the_same_variables(path):
     conf = conf_arguments()
-    director = basket()['Command']['bonding']['arguments']
+    director = basket_command(path)['arguments']
     assert set(conf) == set(director)
     for key, (variable, repeat, set_if) in conf.items():
         argument = director[key]
@@ -92,34 +100,54 @@ def test_conf_and_basket_pass_the_same_variables():
             assert argument.get('set_if_format') == 'expression', key
 
 
-def test_every_argument_has_a_described_field():
-    shipped = basket()
-    command = shipped['Command']['bonding']
+@pytest.mark.parametrize('path', BASKETS)
+def test_every_argument_has_a_described_field(path):
+    shipped = basket(path)
+    command = basket_command(path)
     fields = shipped['Datafield']
     variables = {re.findall(r'\$(\w+)\$', a.get('value') or a['set_if'])[0]
                  for a in command['arguments'].values()}
     assert {f['varname'] for f in fields.values()} == variables
     assert sorted(str(link['datafield_id']) for link in command['fields']) == sorted(fields)
     assert all(isinstance(link['datafield_id'], int) for link in command['fields'])
+    options = {generate.PREFIX + o.dest: o for o in CHECK_OPTIONS}
+    lists = shipped.get('DataList', {})
     for field in fields.values():
+        option = options[field['varname']]
         assert field['caption'] and field['description'], field['varname']
-        assert field['datatype'].rsplit('DataType', 1)[1] in (
-            'String', 'Number', 'Boolean', 'Array'), field['varname']
-    kinds = {generate.PREFIX + o.dest: o.kind for o in CHECK_OPTIONS}
-    for field in fields.values():
-        expected = {'array': 'Array', 'flag': 'Boolean', 'count': 'Number'}.get(
-            kinds[field['varname']])
+        datatype = field['datatype'].rsplit('DataType', 1)[1]
+        if option.choices:  # picked from a list of exactly the choices
+            assert datatype == 'Datalist', field['varname']
+            entries = lists[field['settings']['datalist']]['entries']
+            assert sorted(e['entry_name'] for e in entries) == sorted(option.choices)
+            assert field['settings']['data_type'] == (
+                'array' if option.kind == 'array' else 'string')
+            continue
+        assert datatype in ('String', 'Number', 'Boolean', 'Array'), field['varname']
+        expected = {'array': 'Array', 'flag': 'Boolean', 'count': 'Number'}.get(option.kind)
         if expected:
-            assert field['datatype'].endswith(expected), field['varname']
+            assert datatype == expected, field['varname']
+    assert set(lists) == {f['settings']['datalist'] for f in fields.values()
+                          if f['datatype'].endswith('Datalist')}
     template = shipped['ServiceTemplate']['bonding']
     assert template['check_command'] == 'bonding'
 
 
-def test_basket_avoids_what_director_1_10_cannot_restore():
-    text = generate.BASKET.read_text()
+@pytest.mark.parametrize('path', BASKETS)
+def test_basket_avoids_what_director_1_10_cannot_restore(path):
+    text = path.read_text()
     assert '"uuid"' not in text and '"guid"' not in text
     assert '{{' not in text, 'a DSL set_if is a function body with set_if_format expression'
-    assert set(basket()) <= {'Command', 'ServiceTemplate', 'Datafield', 'DataList'}
+    assert set(basket(path)) - {'DataList'} == {BASKETS[path], 'ServiceTemplate', 'Datafield'}
+
+
+def test_the_two_baskets_differ_only_in_who_defines_the_command():
+    own, external = basket(generate.BASKET), basket(generate.BASKET_EXTERNAL)
+    assert own['Command']['bonding']['object_type'] == 'object'
+    assert external['ExternalCommand']['bonding'].pop('object_type') == 'external_object'
+    own['Command']['bonding'].pop('object_type')
+    assert external.pop('ExternalCommand') == own.pop('Command')
+    assert external == own
 
 
 def test_readme_table_lists_every_option_and_no_other():
@@ -161,22 +189,22 @@ def grown(monkeypatch, *add):
 
 
 def test_new_options_of_known_kinds_need_no_edit(monkeypatch):
-    grown(monkeypatch, (('--expect',), dict(action='append', metavar='[BOND=]KEY=VALUE',
-                                            help='expected bonding option')),
-          (('--config-drift',), dict(action='store_true', help='compare with the config')),
-          (('--min-speed',), dict(metavar='MBIT', help='slowest acceptable slave')))
+    grown(monkeypatch, (('--future-list',), dict(action='append', metavar='[BOND=]KEY=VALUE',
+                                                 help='expected bonding option')),
+          (('--future-flag',), dict(action='store_true', help='compare with the config')),
+          (('--future-value',), dict(metavar='MBIT', help='slowest acceptable slave')))
     conf, director = generate.icinga_conf(), json.loads(generate.basket())
-    assert '"--expect" = {\n\t\t\tvalue = "$bonding_expect$"' in conf
-    assert 'repeat_key = true' in conf.split('"--expect"')[1].split('}')[0]
-    assert '"--config-drift" = {\n\t\t\tset_if = "$bonding_config_drift$"' in conf
-    assert director['Command']['bonding']['arguments']['--min-speed']['value'] == \
-        '$bonding_min_speed$'
+    assert '"--future-list" = {\n\t\t\tvalue = "$bonding_future_list$"' in conf
+    assert 'repeat_key = true' in conf.split('"--future-list"')[1].split('}')[0]
+    assert '"--future-flag" = {\n\t\t\tset_if = "$bonding_future_flag$"' in conf
+    assert director['Command']['bonding']['arguments']['--future-value']['value'] == \
+        '$bonding_future_value$'
     types = {f['varname']: f['datatype'].rsplit('DataType', 1)[1]
              for f in director['Datafield'].values()}
-    assert (types['bonding_expect'], types['bonding_config_drift'],
-            types['bonding_min_speed']) == ('Array', 'Boolean', 'String')
-    assert '| `--min-speed MBIT` | slowest acceptable slave |' in generate.readme_table()
-    assert '\\fB\\-\\-expect\\fR \\fI[BOND=]KEY=VALUE\\fR' in generate.manpage()
+    assert (types['bonding_future_list'], types['bonding_future_flag'],
+            types['bonding_future_value']) == ('Array', 'Boolean', 'String')
+    assert '| `--future-value MBIT` | slowest acceptable slave |' in generate.readme_table()
+    assert '\\fB\\-\\-future\\-list\\fR \\fI[BOND=]KEY=VALUE\\fR' in generate.manpage()
 
 
 class Listing(argparse.Action):

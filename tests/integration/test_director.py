@@ -1,10 +1,17 @@
-"""Icinga Director: contrib/icinga/director/bonding-basket.json in Debian's Director.
+"""Icinga Director: contrib/icinga/director/bonding-basket*.json in Debian's Director.
 
 Debian's icingaweb2-module-director (1.10.2 on Debian 12) on a throw-away
 PostgreSQL cluster: schema migration, kickstart from a local Icinga 2 with
 the ITL, the basket restored twice, the command compared with the basket, a
 host and a service made from the template, the configuration rendered,
 validated with ``icinga2 daemon -C`` and run by an Icinga 2 once.
+
+Twice over: once for an Icinga that does not define CheckCommand "bonding"
+(bonding-basket.json: the Director deploys it), once for one that does, as
+the package makes it by putting check_bonding.conf into the ITL's
+plugins-contrib.d (bonding-basket-external-command.json: the command stays
+Icinga's). Which of the two the installed packages make real, the other is
+simulated: the package's file left out of, or added to, plugins-contrib.
 """
 
 import json
@@ -17,10 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
-from .test_icinga2 import DIRS, ICINGA2, read_netstrings, split_output
+from .conftest import CONTRIB, Daemon
+from .test_icinga2 import DIRS, ICINGA2, ITL_COMMAND, read_netstrings, split_output
 
-BASKET = REPO / "contrib/icinga/director/bonding-basket.json"
+SCENARIOS = {  # name: (basket, its command section, Icinga defines bonding)
+    "director-command": (CONTRIB / "icinga/director/bonding-basket.json", "Command", False),
+    "icinga-command": (CONTRIB / "icinga/director/bonding-basket-external-command.json",
+                       "ExternalCommand", True),
+}
 ICINGACLI = "/usr/bin/icingacli"
 DIRECTOR = Path("/usr/share/icingaweb2/modules/director")
 PACKAGES = "icingaweb2-module-director icingacli php-pgsql postgresql icinga2-bin icinga2-common"
@@ -35,7 +46,7 @@ const NodeName = "{node}"
 const ZoneName = "{zone}"
 include <itl>
 include <plugins>
-include <plugins-contrib>
+{contrib_includes}
 object Endpoint NodeName {{ host = "127.0.0.1"; port = {port} }}
 object Zone ZoneName {{ endpoints = [ NodeName ] }}
 object Zone "director-global" {{ global = true }}
@@ -88,8 +99,16 @@ class Director:
             "command": self.json("command", "show", "bonding"),
             "template": self.json("service", "show", "bonding"),
             "datafields": self.sql("SELECT json_agg(f ORDER BY f.id) FROM director_datafield f"),
-            "settings": self.sql("SELECT json_agg(s ORDER BY s.datafield_id, s.setting_name) "
-                                 "FROM director_datafield_setting s"),
+            # a data list is linked by its id; the basket names it
+            "settings": self.sql(
+                "SELECT json_agg(json_build_array(s.datafield_id, s.setting_name, "
+                "coalesce(l.list_name, s.setting_value)) ORDER BY s.datafield_id, s.setting_name) "
+                "FROM director_datafield_setting s LEFT JOIN director_datalist l "
+                "ON s.setting_name = 'datalist_id' AND l.id::text = s.setting_value"),
+            "datalists": self.sql(
+                "SELECT json_object_agg(l.list_name, (SELECT json_agg(e.entry_name "
+                "ORDER BY e.entry_name) FROM director_datalist_entry e WHERE e.list_id = l.id)) "
+                "FROM director_datalist l"),
             "command_fields": self.sql("SELECT json_agg(c ORDER BY c.datafield_id) "
                                        "FROM icinga_command_field c"),
             "commands": self.sql("SELECT json_agg(json_build_array(object_name, object_type) "
@@ -145,7 +164,18 @@ def configure_icingaweb(top):
     return web
 
 
-def prepare_icinga(top, daemon_user, plugin, port):
+def contrib_includes(bonding_in_icinga):
+    """The ITL's plugins-contrib, with or without CheckCommand "bonding"."""
+    if ITL_COMMAND.exists() == bonding_in_icinga:
+        return "include <plugins-contrib>"
+    if bonding_in_icinga:  # as the package would have it
+        return f'include <plugins-contrib>\ninclude "{CONTRIB / "icinga/check_bonding.conf"}"'
+    # as on a master without the package: all of plugins-contrib but the package's file
+    return "\n".join(f'include "{path}"' for path in
+                     sorted(ITL_COMMAND.parent.rglob("*.conf")) if path != ITL_COMMAND)
+
+
+def prepare_icinga(top, daemon_user, plugin, port, bonding_in_icinga):
     """Icinga 2's directories (owned by nagios), a self-signed API certificate,
     the plugin in PluginContribDir, and both configs."""
     for name in DIRS:
@@ -161,13 +191,20 @@ def prepare_icinga(top, daemon_user, plugin, port):
     shutil.chown(certs / "ca.crt", daemon_user.pw_name, daemon_user.pw_name)
     (top / "plugins").mkdir()
     (top / "plugins/check_bonding").symlink_to(plugin)
-    values = dict(top=top, node=NODE, zone=ZONE, port=port)
+    values = dict(top=top, node=NODE, zone=ZONE, port=port,
+                  contrib_includes=contrib_includes(bonding_in_icinga))
     (top / "kickstart.conf").write_text(KICKSTART.format(**values))
     (top / "rendered.conf").write_text(RENDERED.format(**values))
 
 
+@pytest.fixture(scope="module", params=list(SCENARIOS))
+def scenario(request):
+    """(basket file, its command section, whether Icinga defines bonding itself)."""
+    return SCENARIOS[request.param]
+
+
 @pytest.fixture(scope="module")
-def director(daemon_user, plugin, run):
+def director(scenario, daemon_user, plugin, run):
     """A migrated and kickstarted Director; Icinga 2 is stopped again."""
     for path, packages in ((ICINGACLI, "icingacli"), (DIRECTOR, "icingaweb2-module-director"),
                            (ICINGA2, "icinga2-bin icinga2-common"), (shutil.which("psql"),
@@ -177,7 +214,6 @@ def director(daemon_user, plugin, run):
     if not shutil.which("php") or run(
             ["php", "-r", "exit(extension_loaded('pdo_pgsql') ? 0 : 1);"]).returncode != 0:
         pytest.skip(f"PHP without pdo_pgsql (apt-get install {PACKAGES})")
-    from .conftest import Daemon
 
     top = Path(tempfile.mkdtemp(prefix="check_bonding-director-"))
     top.chmod(0o755)
@@ -186,7 +222,7 @@ def director(daemon_user, plugin, run):
         stop_postgres = start_postgres(top, run)
         port = free_port()
         web = configure_icingaweb(top)
-        prepare_icinga(top, daemon_user, plugin, port)
+        prepare_icinga(top, daemon_user, plugin, port, bonding_in_icinga=scenario[2])
         director = Director(top, run)
         director.cli("migration", "run")
         (web / "modules/director/kickstart.ini").write_text(
@@ -206,9 +242,9 @@ def director(daemon_user, plugin, run):
 
 
 @pytest.fixture(scope="module")
-def restored(director):
+def restored(director, scenario):
     """Snapshots of the Director: kickstarted, after one restore, after another."""
-    basket = BASKET.read_text()
+    basket = scenario[0].read_text()
     before = director.sql("SELECT json_agg(json_build_array(object_name, object_type) "
                           "ORDER BY object_name) FROM icinga_command")
     snapshots = []
@@ -218,11 +254,17 @@ def restored(director):
     return json.loads(before), snapshots
 
 
-def test_basket_restores_beside_the_itl(restored):
+def test_basket_restores_beside_the_itl(restored, scenario):
     kickstarted, (first, _) = restored
-    assert ["bonding", "external_object"] not in kickstarted, "bonding is an ITL name"
     assert len(kickstarted) > 100, "kickstart imported no ITL commands"
-    assert sorted(json.loads(first["commands"])) == sorted(kickstarted + [["bonding", "object"]])
+    external = ["bonding", "external_object"]
+    if scenario[2]:  # Icinga's own command, imported by the kickstart, stays Icinga's
+        assert external in kickstarted
+        assert sorted(json.loads(first["commands"])) == sorted(kickstarted)
+    else:  # the Director's, beside every ITL command
+        assert external not in kickstarted
+        added = [["bonding", "object"]]
+        assert sorted(json.loads(first["commands"])) == sorted(kickstarted + added)
 
 
 def test_second_restore_changes_nothing(restored):
@@ -230,10 +272,10 @@ def test_second_restore_changes_nothing(restored):
     assert second == first
 
 
-def test_command_and_fields_match_the_basket(restored):
+def test_command_and_fields_match_the_basket(restored, scenario):
     _, (first, _) = restored
-    basket = json.loads(BASKET.read_text())
-    shipped = basket["Command"]["bonding"]
+    basket = json.loads(scenario[0].read_text())
+    shipped = basket[scenario[1]]["bonding"]
     command = first["command"]
     assert command["command"] == shipped["command"]
     assert command["vars"] == shipped["vars"]
@@ -243,9 +285,8 @@ def test_command_and_fields_match_the_basket(restored):
     # every argument linked to its field, as the basket links them
     stored = {f["id"]: f for f in json.loads(first["datafields"])}
     settings = {}
-    for setting in json.loads(first["settings"] or "[]"):
-        settings.setdefault(setting["datafield_id"], {})[setting["setting_name"]] = \
-            setting["setting_value"]
+    for field_id, name, value in json.loads(first["settings"] or "[]"):
+        settings.setdefault(field_id, {})[name.replace("datalist_id", "datalist")] = value
     linked = {stored[link["datafield_id"]]["varname"]: link for link in command["fields"]}
     for number, field in basket["Datafield"].items():
         row = stored[next(i for i, f in stored.items() if f["varname"] == field["varname"])]
@@ -254,13 +295,16 @@ def test_command_and_fields_match_the_basket(restored):
         assert settings.get(row["id"], {}) == field["settings"], field["varname"]
         assert field["varname"] in linked, f"field {number} not linked to the command"
     assert len(linked) == len(basket["Datafield"]) == len(stored)
+    lists = {name: [e["entry_name"] for e in datalist["entries"]]
+             for name, datalist in basket.get("DataList", {}).items()}
+    assert json.loads(first["datalists"] or "{}") == lists
     template = first["template"]
     assert template["check_command"] == "bonding"
     assert template["object_type"] == "template"
 
 
 @pytest.fixture
-def rendered(director, restored, example_root):
+def rendered(director, restored, scenario, example_root):
     """A host (bonding_primary set on the host) and a service from the template,
     rendered; the files as Icinga 2 would get them, under top/rendered."""
     director.cli("host", "create", NODE, "--json", json.dumps({
@@ -276,7 +320,9 @@ def rendered(director, restored, example_root):
     files = json.loads(director.sql(
         "SELECT json_object_agg(f.file_path, g.content) FROM director_generated_config_file f "
         "JOIN director_generated_file g ON g.checksum = f.file_checksum"))
-    assert "zones.d/director-global/commands.conf" in files
+    commands = files.get("zones.d/director-global/commands.conf", "")
+    # the Director defines the command only where Icinga does not (twice would be an error)
+    assert ('object CheckCommand "bonding"' in commands) != scenario[2]
     for path, content in files.items():
         (director.top / "rendered" / path).parent.mkdir(parents=True, exist_ok=True)
         (director.top / "rendered" / path).write_text(content)
