@@ -207,6 +207,17 @@ def test_new_options_of_known_kinds_need_no_edit(monkeypatch):
     assert '\\fB\\-\\-future\\-list\\fR \\fI[BOND=]KEY=VALUE\\fR' in generate.manpage()
 
 
+def test_an_option_that_does_not_check_is_documented_but_not_mapped(monkeypatch):
+    grown(monkeypatch, (('--list-things',), dict(action='store_true',
+                                                help='do not check: list the things')))
+    assert '"--list-things"' not in generate.icinga_conf() + generate.basket()
+    header = generate.icinga_conf().split('*/')[0].replace('\n * ', ' ')
+    assert 'something else than a check: -h, --help, --capture, -V, --version, --list-things.' \
+        in header
+    assert '| `--list-things` | do not check: list the things |' in generate.readme_table()
+    assert '\\fB\\-\\-list\\-things\\fR' in generate.manpage()
+
+
 class Listing(argparse.Action):
     """An action of a kind the generator has never seen."""
 
