@@ -39,7 +39,8 @@ class Outcome(NamedTuple):
 def run_check(argv, clock=None) -> Outcome:
     """cli.main as a process would run it: exit code and stdout."""
     nagiosplugin.Runtime.instance = None  # a fresh runtime, as in a new process
-    nagiosplugin.Runtime.stdout = None  # print to sys.stdout as it is now (1.3.2 bound it at import)
+    # print to sys.stdout as it is now (nagiosplugin 1.3.2 bound it at import)
+    nagiosplugin.Runtime.stdout = None
     out = io.StringIO()
     with redirect_stdout(out), pytest.raises(SystemExit) as exited:
         args = cli.parse_args([str(a) for a in argv])

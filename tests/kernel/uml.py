@@ -223,7 +223,8 @@ def boot(script, timeout=120, workdir=None, mem="768M", fxsave=None):
     init = work / "init.sh"
     init.write_text(INIT.format(out=shlex.quote(str(out)), modules=module_dir(),
                                 script=shlex.quote(str(work / "script.sh")),
-                                tunables=f"export GLIBC_TUNABLES={FXSAVE_ONLY_ENV}" if fxsave else ""))
+                                tunables=(f"export GLIBC_TUNABLES={FXSAVE_ONLY_ENV}"
+                                          if fxsave else "")))
     init.chmod(0o755)
     cmd = [KERNEL, f"mem={mem}", "rootfstype=hostfs", "rootflags=/", "rw",
            f"init={init}", "con=null", "con0=null,fd:1"]
