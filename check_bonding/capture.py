@@ -100,6 +100,7 @@ def capture(system: System, bonds: list[str], target: str,
     tree = CaptureTree(target)
     try:
         unreadable = copy_bonding_files(system, bonds, tree)
+        unreadable += copy_hardware_files(system, bonds, tree)
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
         return unreadable
@@ -147,6 +148,74 @@ def _net_dev(system: System, interfaces: list[str]) -> str:
     lines = system.read('proc/net/dev', PROC_LIMIT).splitlines(keepends=True)
     return ''.join(lines[:2] + [line for line in lines[2:]
                                 if line.split(':')[0].strip() in interfaces])
+
+
+# What the hardware check reads (hardware.py): per interface and per device
+NET_FILES = ('dev_port', 'dev_id', 'phys_port_id', 'phys_port_name', 'phys_switch_id',
+             'ifindex', 'iflink', 'uevent', 'tun_flags')
+DEVICE_FILES = ('vendor', 'device', 'class', 'ari_enabled')
+
+
+def copy_hardware_files(system: System, bonds: list[str], tree: CaptureTree) -> list[str]:
+    """The bonds', slaves' and their lowers' class/net links (the files copied so
+    far move into the directory the link names), their attributes and device,
+    lower_* and master links; each device's (and a VF's PF's) links and PCI files,
+    its ancestors as empty directories. Links are copied as they are, and only
+    where they stay inside the tree."""
+    hw = system.hardware
+    interfaces, devices, done = list(bonds), [], set()
+    for bond in bonds:
+        try:
+            slaves = [s.name for s in system.read_bond(bond).slaves]
+        except (AttributeError, OSError, ValueError):  # no such bond, or unreadable
+            slaves = []
+        for slave in slaves:  # the bottom too: before 3.13 no lower_ link leads to it
+            interfaces += [slave, hw.stand(slave, bond).bottom]
+    while interfaces:
+        name = interfaces.pop(0)
+        net = hw.net_dir(name) if name and name not in done else None
+        done.add(name)
+        if net is None:
+            continue
+        if net != f'sys/class/net/{name}':
+            _move_to_link(tree, name, net, hw.link_text(f'sys/class/net/{name}'))
+        lowers = hw.listing(net, 'lower_')
+        interfaces += [lower[6:] for lower in lowers]
+        _copy_entries(hw, tree, net, NET_FILES, ('device', 'master', *lowers))
+        device = hw.link(f'{net}/device')
+        devices += [device, hw.link(f'{device}/physfn')] if device else []
+    for device in dict.fromkeys(filter(None, devices)):
+        _copy_entries(hw, tree, device, DEVICE_FILES, ('subsystem', 'driver', 'physfn'))
+        for name in set(hw.listing(f'{device}/net')) - done:  # a PF's netdevs (VF LAG)
+            _copy_entries(hw, tree, f'{device}/net/{name}', (), ('master',))
+    return [f'{relpath}: {why}' for relpath, why in hw.unreadable.items()]
+
+
+def _move_to_link(tree: CaptureTree, name: str, net: str, target: str) -> None:
+    """sys/class/net/<name> becomes the link it is on the system; what was copied
+    into it moves to the directory it names."""
+    parent = tree.directory(os.path.dirname(net))
+    classes = tree.directory('sys/class/net')
+    try:
+        os.rename(name, os.path.basename(net), src_dir_fd=classes, dst_dir_fd=parent)
+    except FileNotFoundError:  # a lower: nothing copied yet
+        pass
+    finally:
+        os.close(classes)
+        os.close(parent)
+    tree.write_link(f'sys/class/net/{name}', target)
+
+
+def _copy_entries(hw, tree: CaptureTree, reldir: str, files, links) -> None:
+    os.close(tree.directory(reldir))  # ancestors and device directories, even when empty
+    for name in files:
+        text = hw.read(f'{reldir}/{name}')
+        if text is not None:
+            tree.write_file(f'{reldir}/{name}', text + '\n')
+    for name in links:
+        target = hw.link_text(f'{reldir}/{name}')
+        if target is not None:
+            tree.write_link(f'{reldir}/{name}', target)
 
 
 # NetworkManager keyfiles can hold Wi-Fi and 802.1X secrets: only these groups are copied.

@@ -72,6 +72,7 @@ class Hardware:
         self._real_root = None
         self._bond_lowers: dict = {}
         self._ifindexes = None
+        self.unreadable: dict = {}  # relpath -> why, for --capture (EOPNOTSUPP: not supported)
 
     # -- reading ------------------------------------------------------------
 
@@ -94,6 +95,8 @@ class Hardware:
         except OSError as err:
             if err.errno != errno.ENOENT:
                 _log.debug('cannot read %s: %s', path, err.strerror)
+                self.unreadable[relpath] = ('not supported' if err.errno == errno.EOPNOTSUPP
+                                            else err.strerror)
             return None
         _log.debug('read %s (%d bytes)', path, len(data))
         return data.decode('utf-8', 'replace').strip() or None
@@ -111,6 +114,15 @@ class Hardware:
         if not target:
             return None
         return os.path.basename(target.rstrip('/')) or None
+
+    def link_text(self, relpath: str) -> str | None:
+        """A link's text where it is relative and stays inside the root (--capture
+        copies it verbatim); None otherwise."""
+        target = self._target(relpath)
+        if target is None or os.path.isabs(target) or os.path.normpath(
+                os.path.join(os.path.dirname(relpath), target)).split('/')[0] == '..':
+            return None
+        return target
 
     def _target(self, relpath: str) -> str | None:
         if not self._inside(os.path.dirname(relpath)):
@@ -144,9 +156,10 @@ class Hardware:
 
     def _inside_real(self, reldir: str) -> bool:
         real = os.path.realpath(self.system.path(reldir))
-        if real == self._real_root or real.startswith(self._real_root.rstrip('/') + '/'):
+        if (real == self._real_root or real.startswith(self._real_root.rstrip('/') + '/')) \
+                and os.path.isdir(real):  # not a symlink loop
             return True
-        _log.debug('refused %s: its real path %s is outside the root',
+        _log.debug('refused %s: its real path %s is no directory inside the root',
                    self.system.path(reldir), real)
         return False
 

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from check_bonding import spof
+from check_bonding.capture import capture
 from check_bonding.findings import FINDINGS
 from check_bonding.hardware import Hardware
 from check_bonding.system import System
@@ -592,3 +593,58 @@ def test_a_hostile_tree_reads_nothing_outside_the_root(tmp_path, monkeypatch, da
     findings, outside = judge_watched(monkeypatch, root)
     assert outside == []
     assert findings[0].name == ('hardware-unknown' if damage in UNKNOWN else 'shared-port')
+
+
+# -- --capture: the links and attributes read, links relative and inside ------------
+
+def links_in(tree) -> dict:
+    """{relpath: target} of every symlink under `tree`."""
+    return {os.path.relpath(os.path.join(d, n), tree): os.readlink(os.path.join(d, n))
+            for d, dirs, files in os.walk(tree) for n in dirs + files
+            if os.path.islink(os.path.join(d, n))}
+
+
+def assert_links_stay_inside(tree):
+    for relpath, target in links_in(tree).items():
+        assert not os.path.isabs(target), relpath
+        resolved = os.path.normpath(os.path.join(os.path.dirname(relpath), target))
+        assert not resolved.startswith('..'), (relpath, target)
+
+
+@pytest.mark.parametrize('name', [name for name in CASES if name not in (
+    'three slaves, one unknown', 'a single slave')])
+def test_a_capture_replays_the_same_hardware_findings(tmp_path, name):
+    sample, bond, expected = CASES[name]
+    root = build(tmp_path / 'root', sample)
+    capture(System(root), [bond], str(tmp_path / 'capture'))
+    assert [(str(f.state), f.text) for f in
+            hardware_findings(str(tmp_path / 'capture'), bond)] == expected
+    assert_links_stay_inside(tmp_path / 'capture')
+
+
+def test_a_capture_copies_class_links_verbatim_and_lists_what_is_not_supported(tmp_path):
+    root = build(tmp_path / 'root', sriov_vfs_one_pf)
+    (tmp_path / 'root' / 'sys/devices/pci0000:00/0000:00:02.0/0000:01:10.3/net/net1/'
+     'phys_port_id').mkdir()  # reading it fails (EISDIR), like EOPNOTSUPP would
+    skipped = capture(System(root), ['bond0'], str(tmp_path / 'capture'))
+    links = links_in(tmp_path / 'capture')
+    assert links['sys/class/net/net1'] == links_in(tmp_path / 'root')['sys/class/net/net1'] \
+        == '../../devices/pci0000:00/0000:00:02.0/0000:01:10.3/net/net1'
+    assert links['sys/devices/pci0000:00/0000:00:02.0/0000:01:10.3/physfn'] == '../0000:01:00.1'
+    assert links['sys/devices/pci0000:00/0000:00:02.0/0000:01:10.3/driver'] == \
+        '../../../../bus/pci/drivers/ixgbevf'
+    net1 = tmp_path / 'capture/sys/devices/pci0000:00/0000:00:02.0/0000:01:10.3/net/net1'
+    assert (net1 / 'operstate').read_text() == 'up\n'  # copied before, moved below the link
+    assert (net1 / 'uevent').read_text() == 'INTERFACE=net1\nIFINDEX=2\n'
+    assert 'sys/devices/pci0000:00/0000:00:02.0/0000:01:10.3/net/net1/phys_port_id: ' \
+           'Is a directory' in skipped
+    assert System(str(tmp_path / 'capture')).read_bond('bond0') == \
+        System(root).read_bond('bond0')
+
+
+@pytest.mark.parametrize('damage', DAMAGE)
+def test_a_capture_of_a_hostile_tree_keeps_its_links_inside(tmp_path, damage):
+    root = hostile(tmp_path, DAMAGE[damage])
+    capture(System(root), ['bond0'], str(tmp_path / 'capture'))
+    assert_links_stay_inside(tmp_path / 'capture')
+    assert not (tmp_path / 'capture/secret').exists()
