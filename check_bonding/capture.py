@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+from .ifname import split_names
 from .system import PROC_LIMIT, System
 
 NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags')
@@ -110,7 +111,7 @@ def capture(system: System, bonds: list[str], target: str,
 
 def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> list[str]:
     """The bonding driver's files, the slaves' link files and counters."""
-    tree.write_file('sys/class/net/bonding_masters', ' '.join(bonds) + '\n')  # just these
+    tree.write_file('sys/class/net/bonding_masters', ' '.join(_masters(system, bonds)) + '\n')
     files = ['proc/sys/kernel/random/boot_id']
     interfaces = list(bonds)
     for bond in bonds:
@@ -134,6 +135,14 @@ def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> l
             continue
         tree.write_file(relpath, text)  # a write error is fatal: the caller says so
     return unreadable
+
+
+def _masters(system: System, bonds: list[str]) -> list[str]:
+    """bonding_masters as the replay needs it: the bonds captured, and those
+    that only sysfs lists (another network namespace's), not the others."""
+    listed, _ = system.bond_names()
+    masters = split_names(system.read_optional('sys/class/net/bonding_masters') or '')
+    return list(dict.fromkeys([*bonds, *(n for n in masters if n not in listed)]))
 
 
 def _listing(system: System, reldir: str) -> list[str]:

@@ -273,7 +273,7 @@ def run_capture(options: Options):
     from .capture import capture
     from .system import System
     system = System(options.root)
-    bonds, _ = system.bonds_to_check(options.bonds, options.excluded)
+    bonds, _ = system.bonds_to_check(options.bonds, options.excluded, keep_idle=True)
     try:
         skipped = capture(system, bonds, options.capture,
                           options.config_source if options.config_drift else None)

@@ -109,6 +109,7 @@ def update(state: dict, bond, boot_id: str | None, now: float,
         # the stored active slave meant something else: no failover to tell
         report.findings.append(found('baseline-new', f'mode changed ({state["mode"]} -> '
                                                      f'{bond.mode}): new baseline'))
+        state['active'] = None
     else:
         _compare(state, bond, now, report)
     # With no active slave now (all down), remember the last one: the next

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 from .findings import found
 from .ifname import split_names, valid_ifname
@@ -34,6 +35,11 @@ SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
 }
 AGGREGATOR_ATTRS = {'id': ('ad_aggregator', to_int), 'ports': ('ad_num_ports', to_int),
                     'partner_mac': ('ad_partner_mac', value_or_none)}
+
+
+def natural(name: str) -> list:
+    """Sort key: bond2 before bond10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
 
 
 class System:
@@ -86,8 +92,8 @@ class System:
         masters = self.read_optional('sys/class/net/bonding_masters')
         masters = [n for n in split_names(masters or '') if valid_ifname(n)]
         try:
-            names = sorted(n for n in os.listdir(self.path('proc/net/bonding'))
-                           if valid_ifname(n))
+            names = sorted((n for n in os.listdir(self.path('proc/net/bonding'))
+                            if valid_ifname(n)), key=natural)
         except OSError:
             return masters[:MAX_BONDS], []
         notes = []
@@ -98,17 +104,19 @@ class System:
                                f'(sysfs of another network namespace?): not checked'))
         return names[:MAX_BONDS], notes
 
-    def bonds_to_check(self, named, excluded, also=()) -> tuple:
+    def bonds_to_check(self, named, excluded, also=(), keep_idle=False) -> tuple:
         """(bonds, notes): `named` (-b), or every bond found plus `also`;
         without `excluded`; each once. Found, not named: a bond that is set
         down and has no slaves was never set up (the bond0 that loading the
-        module creates unless max_bonds=0): left out, with a note."""
+        module creates unless max_bonds=0): left out, with a note, unless
+        `keep_idle` (--capture copies it: the replay decides the same)."""
         notes = []
         if named:
             candidates = named
         else:
             found_names, notes = self.bond_names()
-            idle = [n for n in found_names if n not in also and self._never_set_up(n)]
+            idle = [n for n in found_names if n not in also and not keep_idle
+                    and self._never_set_up(n)]
             if idle:
                 notes.append(found('bond-idle', f'{", ".join(idle)} down and without slaves, '
                                    'never set up (loading the bonding module makes bond0 '

@@ -7,8 +7,8 @@ the same scenarios from their captures in tests/fixtures/ in a second.
 from collections import namedtuple
 
 # argv after the plugin name; exit code (or the codes a flapping state may
-# give); texts the output must contain.
-Expect = namedtuple('Expect', 'argv code texts')
+# give); texts the output must contain; texts it must not.
+Expect = namedtuple('Expect', 'argv code texts absent', defaults=((),))
 
 
 def codes(expect):
@@ -64,6 +64,23 @@ EXPECTED = {
         Expect('-b ../bond0', 3, ["BONDING UNKNOWN - invalid interface name '../bond0'"])],
     'uplink-named': [Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary)']),
                      Expect('-b uplink -p eth0', 0, ['uplink_slaves_up=2;2:;1:;0;2'])],
+    # Issue 11
+    'idle-bond0-uplink': [
+        Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary), 2/2 slaves up |'],
+               ['bond0_']),
+        Expect('-v', 0, ['ok: bond0 down and without slaves, never set up']),
+        Expect('-b bond0', 2, ['BONDING CRITICAL - bond0: no slaves enslaved'])],
+    'ab-unknown-speed-better': [
+        Expect('-b bond0', 0, ['BONDING OK - bond0 active-backup, active d0, 2/2 slaves up |']),
+        Expect('-b bond0 -v', 0, ['primary_reselect better keeps d0 (the kernel ranks its '
+                                  'unknown speed above any)', 'ok: speed unknown on d0'])],
+    'netns-sysfs-elsewhere': [
+        Expect('', 1, ['BONDING WARNING - bondL: eth1 down |'], ['bondR']),
+        Expect('-v', 1, ['ok: sysfs bonding_masters lists bondR, which /proc/net/bonding does '
+                         'not show (sysfs of another network namespace?): not checked'])],
+    'lacp-never-up': [Expect('-b bond0', 2, ['no active aggregator'], ['N/A'])],
+    'many-degraded': [Expect('', 1, ['BONDING WARNING - 100 of 100 bonds not OK: bond0: b0 down; '
+                                     'bond1: b1 down; ', ' more) |'])],
 }
 # Replayed only: settling takes the kernel 60 s, too long for every CI run.
 FIXTURES_ONLY = {
@@ -74,8 +91,19 @@ FIXTURES_ONLY = {
             'LACP?); bond2: eth5 in aggregator 2, not the active aggregator 1, ',
             'LACP churned on eth5 |'])],
     'ab-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_link_failures=1c'])],
+    'ab-renamed-slave': [Expect('-b bond0', 0, [AB_OK, 'wan1_link_failures=1c'])],
+    'ab-mode-changed': [Expect('-b bond0', 0, [
+        'BONDING OK - bond0 active-backup, active eth1, 2/2 slaves up |'])],
 }
-# Live only: the flap needs the baseline stored before the cable was pulled.
+# Live only, with the baseline the scenario stored before its change: the
+# flap, the renamed slave (its history kept, not "left"), the mode change (no failover).
+RENAMED = Expect('-b bond0 -v', 1, [
+    'BONDING WARNING - bond0: wan1 link failed 1 time in the last 1h, last ',
+    'ok: wan1 renamed from eth1 (same permanent HW address): its history is kept'],
+    ['left the bond'])
+MODE_CHANGED = Expect('-b bond0 -v', 0, [
+    'BONDING OK - bond0 active-backup, active eth1, 2/2 slaves up',
+    'ok: mode changed (balance-rr -> active-backup): new baseline'], ['failover'])
 FLAP = Expect('-b bond0', 1, [
     'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h, last ',
     'failover from eth0 and back ', 'bond0_failures_window=1;0;;0'])

@@ -23,6 +23,8 @@ def test_fixture_replay(name, view, expect):
     assert result.code in codes(expect), result.output
     for text in expect.texts:
         assert text in result.output
+    for text in expect.absent:
+        assert text not in result.output
 
 
 def test_unprivileged_view_says_which_check_it_skipped_and_raises_no_false_alarm():
@@ -31,3 +33,13 @@ def test_unprivileged_view_says_which_check_it_skipped_and_raises_no_false_alarm
     assert nobody.code == root.code == 0
     assert 'partner MAC check skipped: the kernel shows it only to CAP_NET_ADMIN' in nobody.output
     assert 'skipped' not in root.output
+
+
+def test_many_degraded_bonds_keep_the_first_line_short():
+    """100 degraded bonds once gave a 29 KB first line (7 KB of text): Nagios keeps
+    8 KiB, NRPE 2 1 KiB. The text is summarised; -v keeps every bond's details."""
+    result = run_check(['--root', FIXTURES / 'many-degraded', '--no-state'])
+    text = result.first_line.split(' | ')[0]
+    assert result.code == 1 and len(text) < 400, text
+    verbose = run_check(['--root', FIXTURES / 'many-degraded', '--no-state', '-v'])
+    assert all(f'  warning: b{i} down' in verbose.output for i in range(100))

@@ -44,8 +44,11 @@ load lib/crc-ccitt net/ipv6/ipv6 net/llc/llc net/802/stp
 # driver deletes all its devices). bonding would create bond0 by itself
 # unless max_bonds=0.
 reset() {
+    if [ -d /run/othersys ]; then  # a scenario showed another netns's sysfs on /sys
+        umount /sys; umount /run/othersys; rmdir /run/othersys
+    fi
     ip -all netns delete
-    rmmod bonding bridge veth 2>/dev/null
+    rmmod bonding bridge veth dummy 2>/dev/null
     load net/bridge/bridge drivers/net/veth
     ARGS=max_bonds=0 load drivers/net/bonding/bonding
 }
@@ -245,6 +248,66 @@ bond bond1 '2 3' {AB}; pull 3
 bond bond2 '' {AB}; sleep 0.5"""),
     Scenario("uplink-named", "active-backup healthy bond named 'uplink' (not bondN)",
              f"{TWO}; bond uplink '0 1' {AB} primary eth0; sleep 0.3"),
+    # Issue 11: unusual but real setups
+    Scenario("idle-bond0-uplink",
+             "bonding loaded without max_bonds=0 (RHEL 5/6, no systemd modprobe.d file): the "
+             "kernel's own bond0 (balance-rr, no slaves, down) next to a healthy bond uplink",
+             f"rmmod bonding && load drivers/net/bonding/bonding\n"
+             f"{TWO}; bond uplink '0 1' {AB} primary eth0; sleep 0.3"),
+    Scenario("ab-unknown-speed-better",
+             "active-backup, primary eth0 (veth, 10000 Mb/s), primary_reselect better, and d0 "
+             "(a dummy: speed unknown): eth0 pulled and replugged; the kernel keeps d0 active, "
+             "ranking SPEED_UNKNOWN (0xFFFFFFFF) above 10000",
+             "load drivers/net/dummy; veth 0; ip link add d0 type dummy\n"
+             "ip link add bond0 type bond mode active-backup miimon 100 primary eth0 "
+             "primary_reselect better\n"
+             "ip link set eth0 master bond0; ip link set d0 master bond0; ip link set bond0 up\n"
+             f"sleep 0.3; {FAILOVER}; plug 0; sleep 0.5"),
+    Scenario("netns-sysfs-elsewhere",
+             "bondL (active-backup, eth1 pulled) in this network namespace; /sys shows the "
+             "sysfs of netns 'other' (bondR there), as under nsenter --net or with the host's "
+             "/sys in a container: /proc/net/bonding and bonding_masters disagree",
+             f"{TWO}; bond bondL '0 1' {AB} primary eth0; pull 1\n"
+             "ip netns add other; ip -n other link add bondR type bond mode active-backup\n"
+             "mkdir /run/othersys\n"
+             "nsenter --net=/run/netns/other mount -t sysfs sysfs /run/othersys\n"
+             "mount --bind /run/othersys /sys; sleep 0.5"),
+    Scenario("lacp-never-up",
+             "802.3ad bond over eth0, eth1, never set up (no ip link set bond0 up): no "
+             "aggregator was ever selected",
+             f"{TWO}; ip link add bond0 type bond {LACP}\n"
+             "ip link set eth0 master bond0; ip link set eth1 master bond0; sleep 0.5"),
+    Scenario("many-degraded",
+             "100 active-backup bonds bond0..bond99, each over a<i> and b<i> (veths), every "
+             "b<i> cable pulled: the first line must stay short",
+             """i=0
+while [ $i -lt 100 ]; do
+    for s in a b; do ip link add $s$i type veth peer name p$s$i; ip link set p$s$i up; done
+    ip link add bond$i type bond mode active-backup miimon 100
+    ip link set a$i master bond$i; ip link set b$i master bond$i; ip link set bond$i up
+    ip link set pb$i down
+    i=$((i + 1))
+done
+sleep 1""", cost=20),
+    Scenario("ab-renamed-slave",
+             "active-backup, primary eth0: the check runs (baseline, as root and as nobody), "
+             "then the backup eth1 is renamed wan1 while enslaved (set down, renamed, set up: "
+             "one link failure)",
+             f"{AB_PRIMARY}; sleep 0.3\n"
+             "run_as root '$CHECK_BONDING -b bond0' >/dev/null\n"
+             "run_as nobody '$CHECK_BONDING -b bond0' >/dev/null\n"
+             "ip link set eth1 down; sleep 0.5; ip link set eth1 name wan1; ip link set wan1 up\n"
+             "sleep 0.5"),
+    Scenario("ab-mode-changed",
+             "active-backup over eth0, eth1 (active eth0): checked; rebuilt as balance-rr: "
+             "checked; rebuilt as active-backup with eth1 enslaved first (active eth1)",
+             f"""{TWO}; bond bond0 '0 1' {AB}; sleep 0.3
+checks() {{ run_as root '$CHECK_BONDING -b bond0' >/dev/null
+           run_as nobody '$CHECK_BONDING -b bond0' >/dev/null; }}
+rebuild() {{ ip link set bond0 down; ip link set eth0 nomaster; ip link set eth1 nomaster
+            ip link set bond0 type bond mode $1; ip link set eth$2 master bond0
+            ip link set eth$3 master bond0; ip link set bond0 up; sleep 0.5; }}
+checks; rebuild balance-rr 0 1; checks; rebuild active-backup 1 0"""),
 ]}
 
 # The plugin inside the guest: the one installed next to this Python.

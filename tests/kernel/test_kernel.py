@@ -7,7 +7,7 @@ and must give what tests/expected.py says. Two boots run in parallel.
 """
 import pytest
 
-from expected import EXPECTED, FLAP, Expect, codes
+from expected import EXPECTED, FLAP, MODE_CHANGED, RENAMED, Expect, codes
 from kernel import scenarios, uml
 
 # Live only, with the baseline stored by the scenario or by a first run:
@@ -15,9 +15,11 @@ from kernel import scenarios, uml
 LIVE = {name: [(f'$CHECK_BONDING {e.argv}', e) for e in expects]
         for name, expects in EXPECTED.items()}
 LIVE['ab-flap'] = [(f'$CHECK_BONDING {FLAP.argv}', FLAP)]
+LIVE['ab-renamed-slave'] = [(f'$CHECK_BONDING {RENAMED.argv}', RENAMED)]
+LIVE['ab-mode-changed'] = [(f'$CHECK_BONDING {MODE_CHANGED.argv}', MODE_CHANGED)]
 LIVE['arp-target-gone'] = [(
     '$CHECK_BONDING -b bond0 >/dev/null; sleep 1; $CHECK_BONDING -b bond0',
-    Expect('-b bond0', (1, 2), [' link failed ']))]  # flapping: failovers come and go
+    Expect('-b bond0', (1, 2), ['link failed ']))]  # flapping: failovers come and go
 CASES = [(name, i, user) for name, runs in LIVE.items() for i in range(len(runs))
          for user in uml.USERS]
 
@@ -44,4 +46,6 @@ def test_check_in_the_real_kernel(live, name, index, user):
     assert run.returncode in codes(expect), run.stdout + run.stderr
     for text in expect.texts:
         assert text in run.stdout
+    for text in expect.absent:
+        assert text not in run.stdout
 
