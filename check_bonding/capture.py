@@ -160,8 +160,8 @@ def _net_dev(system: System, interfaces: list[str]) -> str:
 
 
 # What the hardware check reads (hardware.py): per interface and per device
-NET_FILES = ('dev_port', 'dev_id', 'phys_port_id', 'phys_port_name', 'phys_switch_id',
-             'ifindex', 'iflink', 'uevent', 'tun_flags')
+NET_FILES = ('ifindex', 'iflink', 'uevent', 'tun_flags')
+PORT_FILES = ('dev_port', 'dev_id', 'phys_port_id', 'phys_port_name', 'phys_switch_id')
 DEVICE_FILES = ('vendor', 'device', 'class', 'ari_enabled')
 
 
@@ -190,8 +190,9 @@ def copy_hardware_files(system: System, bonds: list[str], tree: CaptureTree) -> 
             _move_to_link(tree, name, net, hw.link_text(f'sys/class/net/{name}'))
         lowers = hw.listing(net, 'lower_')
         interfaces += [lower[6:] for lower in lowers]
-        _copy_entries(hw, tree, net, NET_FILES, ('device', 'master', *lowers))
         device = hw.link(f'{net}/device')
+        _copy_entries(hw, tree, net, NET_FILES + (PORT_FILES if device else ()),
+                      ('device', 'master', *lowers))
         devices += [device, hw.link(f'{device}/physfn')] if device else []
     for device in dict.fromkeys(filter(None, devices)):
         _copy_entries(hw, tree, device, DEVICE_FILES, ('subsystem', 'driver', 'physfn'))

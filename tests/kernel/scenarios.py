@@ -102,6 +102,15 @@ wait_for() {
 count() { grep -c "$1" "/proc/net/bonding/$2"; }
 """
 
+# The hardware check (issue 17). UML has no PCI; its own network devices,
+# made by ethN=mcast on the kernel command line (UDP multicast on the host, no
+# privileges), are platform devices uml-netdev.N: eth8 and eth9 in every boot,
+# down and unused unless a scenario enslaves them. VLANs and macvlans need
+# their modules, loaded once per boot.
+UML_NICS = ("eth8=mcast,52:54:00:00:00:08", "eth9=mcast,52:54:00:00:00:09")
+STACKING = ("for m in net/802/garp net/802/mrp net/8021q/8021q drivers/net/macvlan; do "
+            "[ -d /sys/module/${m##*/} ] || load $m; done")
+
 # Building blocks. miimon 100 everywhere unless stated; a scenario waits
 # at least a few miimon periods after its last change.
 AB = "mode active-backup miimon 100"
@@ -246,6 +255,33 @@ SCENARIOS = {s.name: s for s in [
 bond bond0 '0 1' {AB} primary eth0
 bond bond1 '2 3' {AB}; pull 3
 bond bond2 '' {AB}; sleep 0.5"""),
+    Scenario("hw-vlans-one-veth",
+             "active-backup over VLANs 10 and 20 of one interface eth0 (a veth): one port, "
+             "one cable",
+             f"""{STACKING}; veth 0; ip link set eth0 up
+ip link add link eth0 name eth0.10 type vlan id 10
+ip link add link eth0 name eth0.20 type vlan id 20
+ip link add bond0 type bond {AB}
+ip link set eth0.10 master bond0; ip link set eth0.20 master bond0; ip link set bond0 up
+sleep 0.3"""),
+    Scenario("hw-macvlans-one-veth",
+             "active-backup over bridge-mode macvlans mv0 and mv1 of eth0 (a veth), "
+             "fail_over_mac active: macvlans of one lower refuse the bond's MAC (EADDRINUSE)",
+             f"""{STACKING}; veth 0; ip link set eth0 up
+ip link add link eth0 name mv0 address 52:54:00:00:02:00 type macvlan mode bridge
+ip link add link eth0 name mv1 address 52:54:00:00:02:01 type macvlan mode bridge
+ip link add bond0 type bond {AB} fail_over_mac active
+ip link set mv0 master bond0; ip link set mv1 master bond0; ip link set bond0 up
+sleep 0.3"""),
+    Scenario("hw-two-uml-netdevs",
+             "active-backup over eth8 and eth9, UML's own network devices "
+             "(platform/uml-netdev.8 and .9): separate hardware",
+             f"""ip link add bond0 type bond {AB}
+ip link set eth8 master bond0; ip link set eth9 master bond0; ip link set bond0 up
+sleep 0.3"""),
+    Scenario("hw-veth-pair",
+             "active-backup over veths eth0 and eth1: virtual slaves, no hardware to compare",
+             f"{TWO}; bond bond0 '0 1' {AB}; sleep 0.3"),
     Scenario("uplink-named", "active-backup healthy bond named 'uplink' (not bondN)",
              f"{TWO}; bond uplink '0 1' {AB} primary eth0; sleep 0.3"),
     # Issue 11: unusual but real setups
@@ -320,7 +356,7 @@ def guest_capture(dest):
     view NRPE gets. Skipped files go to <dest>/UNREADABLE."""
     return f"""$CHECK_BONDING --capture "{dest}" | sed -n 's/^  skipped //p' >"{dest}.unreadable"
 mv "{dest}.unreadable" "{dest}/UNREADABLE"
-case "{dest}" in */lacp-*)  # via the guest's tmpfs: hostfs files all look root's
+case "{dest}" in */lacp-*|*/hw-*)  # via the guest's tmpfs: hostfs files all look root's
     rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
     run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
     cp -r /run/nobody-capture/tree "{dest}.nobody" ;;
@@ -369,7 +405,8 @@ def run(names, commands=None, users=uml.USERS, timeout=None, workdir=None):
     commands = commands or {}
     timeout = timeout or 60 + sum(2 * SCENARIOS[n].cost + 5 * len(commands.get(n, ()))
                                   for n in names)
-    boot = uml.boot(guest_script(names, commands, users), timeout=timeout, workdir=workdir)
+    boot = uml.boot(guest_script(names, commands, users), timeout=timeout, workdir=workdir,
+                    kernel_args=UML_NICS)
     marks = {}
     for line in (boot.out / "timing").read_text().splitlines():
         name, what, value = line.split()

@@ -200,7 +200,7 @@ def available(probe=True):
     return True, ""
 
 
-def boot(script, timeout=120, workdir=None, mem="768M", fxsave=None):
+def boot(script, timeout=120, workdir=None, mem="768M", fxsave=None, kernel_args=()):
     """Boot a guest that runs shell ``script`` (sourced by /bin/sh) and halts.
 
     The script sees $OUT (a host directory, empty at start), $MODULES (the
@@ -211,6 +211,9 @@ def boot(script, timeout=120, workdir=None, mem="768M", fxsave=None):
     (the UML process group is killed) or never reached the end of init.
     ``workdir`` (default: a new temp dir) is left for the caller to remove.
     ``fxsave``: use the FXSAVE fallback (default: where the host needs it).
+    ``kernel_args``: more kernel command line arguments, e.g. ``("eth8=mcast",)``
+    for a UML network device (``platform/uml-netdev.8``, a device-backed NIC
+    that needs no host privileges: UDP multicast on the host's loopback).
     """
     if fxsave is None:
         fxsave = fxsave_only()
@@ -227,7 +230,7 @@ def boot(script, timeout=120, workdir=None, mem="768M", fxsave=None):
                                           if fxsave else "")))
     init.chmod(0o755)
     cmd = [KERNEL, f"mem={mem}", "rootfstype=hostfs", "rootflags=/", "rw",
-           f"init={init}", "con=null", "con0=null,fd:1"]
+           f"init={init}", "con=null", "con0=null,fd:1", *kernel_args]
     env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     start = time.monotonic()
     with open(work / "console.log", "wb") as console:
