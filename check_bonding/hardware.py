@@ -29,9 +29,11 @@ MAX_HOPS = 8         # VLAN on macvlan on ...: deeper is not judged
 MAX_ENTRIES = 4096   # directory entries looked at
 DEVICES = 'sys/devices/'
 
-PCI_FUNCTION = re.compile(r'([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])')
-USB_DEVICE = re.compile(r'\d+-\d+(\.\d+)*')                 # 2-1, 2-1.3 (not root hub usb2)
-USB_INTERFACE = re.compile(r'\d+-\d+(\.\d+)*:\d+\.\d+')     # 2-1.3:1.0, where a netdev hangs
+# Patterns as strings: re compiles (and caches) one only when a name is matched,
+# so a host without device links pays nothing for them.
+PCI_FUNCTION = r'([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])'
+USB_DEVICE = r'\d+-\d+(\.\d+)*'                 # 2-1, 2-1.3 (not root hub usb2)
+USB_INTERFACE = r'\d+-\d+(\.\d+)*:\d+\.\d+'     # 2-1.3:1.0, where a netdev hangs
 VF_DRIVERS = frozenset({'iavf', 'i40evf', 'ixgbevf', 'igbvf'})  # bind only to VFs
 VM_BUSES = frozenset({'virtio', 'vmbus', 'xen'})
 VM_DRIVERS = frozenset({'vmxnet3', 'ena', 'gve', 'mana'})      # PCI NICs only VMs have
@@ -64,28 +66,31 @@ class Hardware:
 
     def __init__(self, system):
         self.system = system
+        self.prefix = os.path.join(system.root, '')  # + a path relative to the root
         self._stands: dict = {}
         self._nets: dict = {}
         self._links: dict = {}
         self._files: dict = {}
         self._checked: dict = {}
-        self._real_root = None
+        self._real_root = os.path.realpath(system.root)
         self._bond_lowers: dict = {}
         self._ifindexes = None
         self.unreadable: dict = {}  # relpath -> why, for --capture (EOPNOTSUPP: not supported)
 
     # -- reading ------------------------------------------------------------
 
+    def _path(self, relpath: str) -> str:
+        return self.prefix + relpath
+
     def read(self, relpath: str) -> str | None:
         """A sysfs attribute, stripped; None when absent, unreadable, empty or a symlink
         (EOPNOTSUPP is how a driver says "not supported")."""
         if relpath not in self._files:
-            self._files[relpath] = self._read(relpath) if self._inside(
-                os.path.dirname(relpath)) else None
+            self._files[relpath] = self._read(relpath) if self._parent_inside(relpath) else None
         return self._files[relpath]
 
     def _read(self, relpath: str) -> str | None:
-        path = self.system.path(relpath)
+        path = self._path(relpath)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
             try:
@@ -125,13 +130,13 @@ class Hardware:
         return target
 
     def _target(self, relpath: str) -> str | None:
-        if not self._inside(os.path.dirname(relpath)):
+        if not self._parent_inside(relpath):
             return None
         try:
-            return os.readlink(self.system.path(relpath))
+            return os.readlink(self._path(relpath))
         except OSError as err:
             if err.errno != errno.ENOENT:
-                _log.debug('no link %s: %s', self.system.path(relpath), err.strerror)
+                _log.debug('no link %s: %s', self._path(relpath), err.strerror)
             return None
 
     def _resolve(self, relpath: str, target: str | None) -> str | None:
@@ -139,15 +144,16 @@ class Hardware:
             return None
         resolved = os.path.normpath(os.path.join(os.path.dirname(relpath), target))
         if os.path.isabs(target) or not resolved.startswith(DEVICES):
-            _log.debug('refused link %s -> %s', self.system.path(relpath), target)
+            _log.debug('refused link %s -> %s', self._path(relpath), target)
             return None
         return resolved if self._inside(resolved) else None
+
+    def _parent_inside(self, relpath: str) -> bool:
+        return self._real_root == '/' or self._inside(os.path.dirname(relpath))
 
     def _inside(self, reldir: str) -> bool:
         """Is the real path of `reldir` inside the root? A hostile tree may hide a
         symlink in a middle component. Always true on the live system."""
-        if self._real_root is None:
-            self._real_root = os.path.realpath(self.system.root)
         if self._real_root == '/':
             return True
         if reldir not in self._checked:
@@ -155,12 +161,12 @@ class Hardware:
         return self._checked[reldir]
 
     def _inside_real(self, reldir: str) -> bool:
-        real = os.path.realpath(self.system.path(reldir))
+        real = os.path.realpath(self._path(reldir))
         if (real == self._real_root or real.startswith(self._real_root.rstrip('/') + '/')) \
                 and os.path.isdir(real):  # not a symlink loop
             return True
         _log.debug('refused %s: its real path %s is no directory inside the root',
-                   self.system.path(reldir), real)
+                   self._path(reldir), real)
         return False
 
     def listing(self, reldir: str, prefix: str = '') -> list[str]:
@@ -168,10 +174,10 @@ class Hardware:
         if not self._inside(reldir):
             return []
         try:
-            with os.scandir(self.system.path(reldir)) as entries:
+            with os.scandir(self._path(reldir)) as entries:
                 return [e.name for e in islice(entries, MAX_ENTRIES) if e.name.startswith(prefix)]
         except OSError as err:
-            _log.debug('cannot list %s: %s', self.system.path(reldir), err.strerror)
+            _log.debug('cannot list %s: %s', self._path(reldir), err.strerror)
             return []
 
     # -- what a slave stands on ----------------------------------------------
@@ -186,7 +192,7 @@ class Hardware:
                 self._nets[name] = self._resolve(relpath, target)
             else:
                 self._nets[name] = relpath if valid_ifname(name) and os.path.isdir(
-                    self.system.path(relpath)) and self._inside(relpath) else None
+                    self._path(relpath)) and self._inside(relpath) else None
         return self._nets[name]
 
     def stand(self, name: str, bond: str | None = None) -> Stand:
@@ -240,12 +246,12 @@ class Hardware:
         base = os.path.basename(device)
         if bus in VM_BUSES or driver in VM_DRIVERS:
             return stand._replace(kind='vm', why=bus if bus in VM_BUSES else driver)
-        if USB_INTERFACE.fullmatch(base):
+        if re.fullmatch(USB_INTERFACE, base):
             return stand._replace(kind='usb')
-        if not PCI_FUNCTION.fullmatch(base):
+        if not re.fullmatch(PCI_FUNCTION, base):
             return stand._replace(kind='device')
         pf = self.link(device + '/physfn')
-        if pf is not None and PCI_FUNCTION.fullmatch(os.path.basename(pf)):
+        if pf is not None and re.fullmatch(PCI_FUNCTION, os.path.basename(pf)):
             return stand._replace(kind='pci', function=pf, vf=True)
         if driver in VF_DRIVERS:
             return stand._replace(kind='orphan-vf', why=driver)
@@ -303,7 +309,8 @@ class Hardware:
         bus:01.x)."""
         if stand.kind != 'pci':
             return None
-        domain, bus, device, _ = PCI_FUNCTION.fullmatch(os.path.basename(stand.function)).groups()
+        address = os.path.basename(stand.function)
+        domain, bus, device, _ = re.fullmatch(PCI_FUNCTION, address).groups()
         if self.read(stand.function + '/ari_enabled') == '1':
             return f'{domain}:{bus}'
         return f'{domain}:{bus}:{device}'

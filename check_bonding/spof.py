@@ -22,7 +22,7 @@ from .findings import Finding, found
 from .hardware import DEVICES, PCI_FUNCTION, USB_DEVICE
 from .parse import port_state_flags
 
-SPLIT_PORT = re.compile(r'p(\d+)s\d+')  # devlink phys_port_name of a split port's sub-port
+SPLIT_PORT = r'p(\d+)s\d+'  # devlink phys_port_name of a split port's sub-port
 
 
 def judge(bond, hardware) -> list[Finding]:
@@ -56,7 +56,7 @@ def _port_id(hw, s):
 
 
 def _split_port(hw, s):
-    match = SPLIT_PORT.fullmatch(hw.port(s, 'phys_port_name') or '') if s.judged else None
+    match = re.fullmatch(SPLIT_PORT, hw.port(s, 'phys_port_name') or '') if s.judged else None
     switch = match and hw.port(s, 'phys_switch_id')
     return (f'p{match[1]}', switch) if switch else None
 
@@ -81,7 +81,7 @@ def _usb_chain(s) -> list[str]:
     """USB devices above a USB slave's interface, nearest first: adapter, hubs."""
     if s.kind != 'usb':
         return []
-    return [part for part in reversed(s.device.split('/')[:-1]) if USB_DEVICE.fullmatch(part)]
+    return [part for part in reversed(s.device.split('/')[:-1]) if re.fullmatch(USB_DEVICE, part)]
 
 
 def _usb_adapter(hw, s):
@@ -279,7 +279,7 @@ def _common_bridge(stands) -> list[Finding]:
     if len(paths) != len(stands):
         return []
     common = os.path.commonprefix(paths)
-    bridge = next((p for p in reversed(common) if PCI_FUNCTION.fullmatch(p)), None)
+    bridge = next((p for p in reversed(common) if re.fullmatch(PCI_FUNCTION, p)), None)
     if bridge is None:
         return []
     if all(s.kind == 'usb' for s in stands):
