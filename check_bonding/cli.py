@@ -15,6 +15,15 @@ from collections import namedtuple
 from . import __version__
 from .ifname import valid_ifname
 
+# --expect keys (expect.KEYS): here too, so that -h needs nothing but argparse
+EXPECT_KEYS = ('ad_actor_sys_prio', 'ad_actor_system', 'ad_select', 'ad_user_port_key',
+               'all_slaves_active', 'arp_all_targets', 'arp_interval', 'arp_ip_target',
+               'arp_missed_max', 'arp_validate', 'downdelay', 'fail_over_mac', 'lacp_active',
+               'lacp_rate', 'lp_interval', 'miimon', 'min_links', 'num_grat_arp',
+               'num_unsol_na', 'packets_per_slave', 'peer_notif_delay', 'primary',
+               'primary_reselect', 'resend_igmp', 'tlb_dynamic_lb', 'updelay', 'use_carrier',
+               'xmit_hash_policy')
+
 UNKNOWN = 3
 DURATION = re.compile(r'(\d+)([smhd]?)')
 CONFIG_SOURCES = ('auto', 'ifcfg', 'nm', 'netplan', 'networkd', 'ifupdown', 'ifupdown2',
@@ -77,23 +86,42 @@ def parser() -> Parser:
         'Nagios/Icinga plugin: is a Linux bonding interface really redundant? '
         'Reads /proc/net/bonding and sysfs; reports slaves up, the active slave, '
         'link failures since the last run, 802.3ad and configuration problems.'),
-        epilog='IFACE lists are comma-separated; BOND=... applies to one bond only. '
-               'RANGE is a Nagios range (e.g. 2: means "at least 2"). Exit codes: '
-               '0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors, -h, -V).')
+        epilog='IFACE lists are comma-separated; BOND=... applies to one bond only, the '
+               'plain form to every bond checked. RANGE is a Nagios range (e.g. 2: means '
+               '"at least 2"). Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for '
+               'usage errors, -h, -V).')
     p.add_argument('-b', '--bond', action='append', default=[], metavar='NAME',
-                   help='bond to check (repeatable); default: every bond found')
+                   help='bond to check (repeatable); default: every bond in /proc/net/bonding '
+                        '(else sysfs bonding_masters) but those never set up')
     p.add_argument('-x', '--exclude', action='append', default=[], metavar='NAME',
                    help='bond not to check (repeatable)')
     p.add_argument('-p', '--primary', action='append', default=[], metavar='[BOND=]IFACE[,IFACE]',
-                   help="acceptable active slave(s); default: the bond's own primary")
+                   help="acceptable active slave(s), for every bond or (BOND=) one; default: "
+                        "the bond's own primary, as primary_reselect chooses it")
     p.add_argument('-m', '--mode', metavar='MODE',
-                   help='expected mode, name or number (active-backup or 1, 802.3ad or 4, ...)')
+                   help='expected mode, name or number: balance-rr (0), active-backup (1), '
+                        'balance-xor (2), broadcast (3), 802.3ad (4), balance-tlb (5), '
+                        'balance-alb (6)')
     p.add_argument('--slaves', action='append', default=[], metavar='[BOND=]IFACE,IFACE',
                    help='the exact set of slaves the bond must have')
     p.add_argument('-w', '--warning', metavar='RANGE',
-                   help='slaves up outside RANGE is WARNING; default: all enslaved slaves up')
+                   help='slaves up outside RANGE is WARNING; default N: (all N enslaved '
+                        'slaves up)')
     p.add_argument('-c', '--critical', metavar='RANGE',
-                   help='slaves up outside RANGE is CRITICAL; default: 1: (at least one)')
+                   help='slaves up outside RANGE is CRITICAL; default 1: (no slave up is '
+                        'always CRITICAL)')
+    p.add_argument('--min-speed', action='append', default=[], metavar='[BOND=]MBPS',
+                   help='an up slave slower than MBPS Mb/s is WARNING (a 10G pair that '
+                        'renegotiated to 1G)')
+    p.add_argument('--expect', action='append', default=[], metavar='[BOND=]KEY=VALUE',
+                   help='the running option KEY (sysfs bonding/KEY) must be VALUE, e.g. '
+                        'lacp_rate=fast, xmit_hash_policy=layer3+4, miimon=100 (repeatable; '
+                        'names or numbers as the kernel takes them): ' + ', '.join(EXPECT_KEYS))
+    p.add_argument('--state', action='append', default=[], metavar='[BOND=]NAME=STATE',
+                   help='report finding NAME (see --list-findings) as STATE: ok, warning, '
+                        'critical or unknown (repeatable)')
+    p.add_argument('--list-findings', action='store_true',
+                   help='do not check: list every finding with its default state and meaning')
     p.add_argument('--root', default='/', metavar='DIR',
                    help='read DIR/proc and DIR/sys instead of the live system')
     state = p.add_argument_group('flap detection (stored baselines)')
@@ -116,7 +144,8 @@ def parser() -> Parser:
                        help='store nothing; disables flap detection')
     p.add_argument('--capture', metavar='DIR',
                    help='do not check: copy the bonding files of the bonds selected into '
-                        'DIR, laid out for --root DIR (for bug reports and test fixtures)')
+                        'DIR (new or empty), laid out for --root DIR (for bug reports and '
+                        'test fixtures)')
     drift = p.add_argument_group('config drift (the running bond against the next boot)')
     drift.add_argument('--config-drift', action='store_true',
                        help='also compare each bond with the configuration the next boot '
@@ -127,24 +156,30 @@ def parser() -> Parser:
                        help='read only this source: ' + ', '.join(CONFIG_SOURCES) +
                             ' (default auto: the network managers enabled)')
     p.add_argument('-t', '--timeout', type=positive_int, default=10, metavar='SECONDS',
-                   help='UNKNOWN after SECONDS (default 10)')
+                   help='UNKNOWN after SECONDS, 1-3600 (default 10)')
     p.add_argument('-v', '--verbose', action='count', default=0,
-                   help='-v a line per bond, -vv per slave, -vvv what was read from where')
-    p.add_argument('-V', '--version', action='version', version=f'check_bonding {__version__}')
+                   help='-v a line per bond and each finding, -vv per slave, -vvv what was '
+                        'read from where')
+    p.add_argument('-V', '--version', action='version', version=f'check_bonding {__version__}',
+                   help='show the version and exit (UNKNOWN, 3)')
     return p
 
 
 class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slaves '
+                                   'min_speed expected_options states list_findings '
                                    'warning critical root failure_window failures_warning '
                                    'failures_critical state_dir reset capture timeout verbose '
                                    'config_drift config_source')):
     """What the command line asks for, validated: the one record the check reads.
 
     bonds/excluded: names (-b/-x); primaries, expected_slaves: {'' or bond:
-    tuple of names} (-p, --slaves; BOND= beats the plain form); mode: a kernel
-    mode name or None; warning ... failures_critical: range texts or None;
-    state_dir: None with --no-state; config_drift, config_source: --config-drift
-    and its source ('auto' unless forced)."""
+    tuple of names} (-p, --slaves; BOND= beats the plain form); min_speed:
+    {'' or bond: Mb/s}; expected_options: {'' or bond: {key: value}}
+    (--expect, normalised by expect.py); states: {('' or bond, finding):
+    nagiosplugin state} (--state); mode: a kernel mode name or None;
+    warning ... failures_critical: range texts or None; state_dir: None with
+    --no-state; config_drift, config_source: --config-drift and its source
+    ('auto' unless forced)."""
     __slots__ = ()
 
 
@@ -170,6 +205,9 @@ def validate(args: argparse.Namespace) -> Options:
         primaries=per_bond(args.primary, '--primary', bonds, excluded),
         mode=kernel_mode(args.mode),
         expected_slaves=per_bond(args.slaves, '--slaves', bonds, excluded),
+        min_speed=per_bond(args.min_speed, '--min-speed', bonds, excluded, mbps, 'MBPS'),
+        expected_options=expected_options(args.expect, bonds, excluded),
+        states=finding_states(args.state, bonds, excluded), list_findings=args.list_findings,
         warning=args.warning, critical=args.critical, root=args.root,
         failure_window=args.failure_window, failures_warning=args.failures_warning,
         failures_critical=args.failures_critical, state_dir=state_dir(args),
@@ -232,27 +270,97 @@ def state_dir(args: argparse.Namespace) -> str | None:
     return args.state_dir
 
 
-def per_bond(values, option, bonds, excluded) -> dict:
-    """{'': default tuple, 'bond0': tuple, ...} from [BOND=]IFACE,IFACE values."""
+def interfaces(text: str) -> tuple:
+    """'eth0,eth1' as names (-p, --slaves)."""
+    names = tuple(text.split(','))
+    if not all(valid_ifname(n) and '=' not in n for n in names):
+        raise ValueError
+    return names
+
+
+def mbps(text: str) -> int:
+    """--min-speed: Mb/s."""
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError
+    return int(text)
+
+
+def split_bond(value: str, option: str, parts: int, bonds, excluded) -> tuple:
+    """(bond or '', rest) of '[BOND=]rest' where rest has `parts` '='-separated parts."""
+    fields = value.split('=')
+    if len(fields) not in (parts, parts + 1):
+        raise ValueError
+    bond, rest = ('', value) if len(fields) == parts else (fields[0], '='.join(fields[1:]))
+    if len(fields) > parts and not valid_ifname(bond):
+        raise ValueError
+    if bond and (bonds and bond not in bonds or bond in excluded):
+        raise UsageError(f"{option} '{value}' names {bond}, which is not checked")
+    return bond, rest
+
+
+def per_bond(values, option, bonds, excluded, convert=interfaces,
+             form='IFACE[,IFACE...]') -> dict:
+    """{'': default, 'bond0': value, ...} from [BOND=]VALUE values."""
     result = {}
     for value in values:
-        bond, equals, ifaces = value.partition('=')
-        if not equals:
-            bond, ifaces = '', value
-        names = ifaces.split(',')
-        if not all(valid_ifname(n) and '=' not in n for n in names) or (
-                equals and not valid_ifname(bond)):
-            raise UsageError(f"invalid {option} '{value}' (expected [BOND=]IFACE[,IFACE...])")
-        if bond and (bonds and bond not in bonds or bond in excluded):
-            raise UsageError(f"{option} '{value}' names {bond}, which is not checked")
+        try:
+            bond, text = split_bond(value, option, 1, bonds, excluded)
+            converted = convert(text)
+        except ValueError:
+            raise UsageError(f"invalid {option} '{value}' (expected [BOND=]{form})") from None
         if bond in result:
             raise UsageError(f'{option} given twice for {bond or "all bonds"}')
-        result[bond] = tuple(names)
+        result[bond] = converted
+    return result
+
+
+def expected_options(values, bonds, excluded) -> dict:
+    """--expect: {'' or bond: {key: normalised value}}."""
+    from .expect import KEYS, normalise
+    result: dict = {}
+    for value in values:
+        try:
+            bond, pair = split_bond(value, '--expect', 2, bonds, excluded)
+        except ValueError:
+            raise UsageError(f"invalid --expect '{value}' (expected [BOND=]KEY=VALUE)") from None
+        key, _, text = pair.partition('=')
+        if key not in KEYS:
+            raise UsageError(f"unknown --expect key '{key}' (one of {', '.join(KEYS)})")
+        if key in result.setdefault(bond, {}):
+            raise UsageError(f'--expect {key} given twice for {bond or "all bonds"}')
+        try:
+            result[bond][key] = normalise(key, text)
+        except ValueError as err:
+            raise UsageError(f'--expect: {err}') from None
+    return result
+
+
+def finding_states(values, bonds, excluded) -> dict:
+    """--state: {('' or bond, finding name): nagiosplugin state}."""
+    from .findings import FINDINGS, STATES
+    result = {}
+    for value in values:
+        try:
+            bond, pair = split_bond(value, '--state', 2, bonds, excluded)
+        except ValueError:
+            raise UsageError(f"invalid --state '{value}' (expected [BOND=]NAME=STATE)") from None
+        name, _, state = pair.partition('=')
+        if name not in FINDINGS:
+            raise UsageError(f"unknown finding '{name}' for --state (one of "
+                             f"{', '.join(FINDINGS)}; see --list-findings)")
+        if state.lower() not in STATES:
+            raise UsageError(f"invalid state '{state}' for --state {name} "
+                             f"({', '.join(STATES)})")
+        if (bond, name) in result:
+            raise UsageError(f'--state {name} given twice for {bond or "all bonds"}')
+        result[bond, name] = STATES[state.lower()]
     return result
 
 
 def main(argv=None):
     options = parse_args(argv)
+    if options.list_findings:
+        list_findings()
     if options.capture:
         run_capture(options)
     from .plugin import run
@@ -266,6 +374,16 @@ def main(argv=None):
         except OSError:
             pass
         os._exit(done.code if isinstance(done.code, int) else UNKNOWN)
+
+
+def list_findings():
+    """--list-findings: the table of findings.FINDINGS, then exit 0."""
+    from .findings import FINDINGS
+    width = max(map(len, FINDINGS))
+    print(f'{"FINDING":{width}}  {"DEFAULT":8}  MEANING')
+    for name, kind in FINDINGS.items():
+        print(f'{name:{width}}  {kind.state.text.upper():8}  {kind.meaning}')
+    sys.exit(0)
 
 
 def run_capture(options: Options):

@@ -43,8 +43,13 @@ FINDINGS = {
     # The bond
     'no-such-bond': Kind(Critical, 'a bond named with -b (or by a BOND= option) does not exist'),
     'bond-down': Kind(Critical, "the bond's MII status is not up"),
-    'bond-admin-down': Kind(Critical, 'the bond interface is set down (operstate down, which '
-                                      '/proc does not show)'),
+    'bond-admin-down': Kind(Critical, 'the bond interface is set down (IFF_UP clear in sysfs '
+                                      'flags; /proc does not show it)'),
+    'bond-no-carrier': Kind(Critical, 'the bond is up but has no carrier (operstate down): no '
+                                      'slave usable, e.g. every ARP target lost'),
+    'bond-min-links': Kind(Critical, '802.3ad: the bond is held down by min_links (fewer ports '
+                                     'up)'),
+    'min-links-margin': Kind(Ok, '802.3ad: how many more lost links min_links allows'),
     'no-slaves': Kind(Critical, 'no slave is enslaved'),
     'no-slave-up': Kind(Critical, 'no slave is up'),
     'slave-down': Kind(Warn, 'slaves up outside the -w range (default: a slave is not up); '
@@ -52,6 +57,9 @@ FINDINGS = {
     'single-slave': Kind(Warn, 'only one slave: no redundancy'),
     'mode-mismatch': Kind(Warn, 'the mode differs from -m'),
     'slave-missing': Kind(Warn, 'a slave named by --slaves is not enslaved'),
+    'option-mismatch': Kind(Warn, 'a running option differs from --expect KEY=VALUE'),
+    'option-not-shown': Kind(Ok, 'an option named by --expect is not in sysfs on this kernel: '
+                                 'not compared'),
     'slave-unexpected': Kind(Warn, 'a slave not named by --slaves is enslaved'),
     # The active slave
     'no-active-slave': Kind(Critical, 'no active slave (active-backup, balance-tlb/alb) while '
@@ -70,18 +78,28 @@ FINDINGS = {
                                 '(802.3ad, balance-tlb/alb; elsewhere an OK note)'),
     'speed-mismatch': Kind(Warn, 'up slaves with different speed or duplex, in a mode that '
                                  'spreads traffic (elsewhere an OK note)'),
+    'speed-below-minimum': Kind(Warn, 'an up slave slower than --min-speed'),
+    'mtu-mismatch': Kind(Warn, "a slave's MTU differs from the bond's (or the slaves' MTUs "
+                               'differ)'),
+    'no-carrier': Kind(Critical, 'a slave the bond counts up has no carrier and no link '
+                                 'monitoring: CRITICAL where traffic goes through it (active '
+                                 'slave, load-balancing modes), else WARNING; with monitoring '
+                                 'an OK note'),
     # 802.3ad
     'no-active-aggregator': Kind(Warn, '802.3ad: the bond has no active aggregator'),
     'lacp-partner-defaulted': Kind(Warn, '802.3ad: no LACPDUs received on a port (switch not '
                                          'doing LACP?)'),
     'aggregator-mismatch': Kind(Warn, '802.3ad: up slaves in different aggregators, or outside '
-                                      'the active one'),
+                                      'the active one (root sees the cause: different LACP '
+                                      'partners); ok for a designed two-switch bond'),
     'aggregator-short': Kind(Warn, '802.3ad: the active aggregator has fewer ports than slaves '
                                    'up'),
     'lacp-partner-not-ready': Kind(Warn, '802.3ad: a partner port is not in sync, collecting '
                                          'and distributing'),
     'lacp-churned': Kind(Warn, "802.3ad: a port's LACP churn state is churned"),
     'lacp-no-partner': Kind(Warn, "802.3ad: the partner's MAC is all zero (no LACP partner)"),
+    'lacp-rate-mismatch': Kind(Ok, '802.3ad: we ask one LACP rate and the partner the other '
+                                   '(failure detection 3 s one way, 90 s the other)'),
     'partner-mac-hidden': Kind(Ok, "802.3ad: the partner's MAC is shown only to root; "
                                    'its check was skipped'),
     # Flap detection: the stored baseline

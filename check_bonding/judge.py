@@ -12,10 +12,11 @@ from collections import namedtuple
 
 from nagiosplugin.state import Ok
 
+from . import lacp, links
 from .findings import Finding, found
-from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
+from .links import min_links_hold
+from .parse import ACTIVE_SLAVE_MODES, IFF_UP, Bond
 
-PARTNER_READY = ('synchronization', 'collecting', 'distributing')
 # Modes that spread traffic over the slaves: there speeds must match.
 SPREADING_MODES = ('balance-rr', 'balance-xor', '802.3ad', 'balance-tlb', 'balance-alb')
 # Modes whose logic needs each slave's speed (bonding.rst: 802.3ad, tlb, alb).
@@ -26,9 +27,10 @@ SPEED_UNKNOWN, DUPLEX_UNKNOWN = 0xFFFFFFFF, 0xFF
 DUPLEX = {'half': 0, 'full': 1}
 
 
-class Expectation(namedtuple('Expectation', 'primaries mode slaves',
-                             defaults=((), None, None))):
-    """What -p (names), -m (mode) and --slaves (a frozenset) say one bond should be."""
+class Expectation(namedtuple('Expectation', 'primaries mode slaves min_speed options',
+                             defaults=((), None, None, None, {}))):
+    """What -p (names), -m (mode), --slaves (a frozenset), --min-speed (Mb/s)
+    and --expect ({key: value}, judged by expect.py) say one bond should be."""
     __slots__ = ()
 
 
@@ -39,11 +41,18 @@ def judge(bond: Bond, expect: Expectation) -> list[Finding]:
 
 
 def _bond_state(bond: Bond, expect: Expectation) -> list[Finding]:
+    """Down, and why: set down by the admin (IFF_UP clear in sysfs flags),
+    held down by min_links, or without carrier because no slave is usable."""
+    if bond.flags is not None and not bond.flags & IFF_UP:
+        return [found('bond-admin-down', 'interface set down (administratively)')]
     if bond.mii_status != 'up':
-        return [found('bond-down', f'bond MII status {bond.mii_status}')]
+        return min_links_hold(bond) or [found('bond-down', f'bond MII status {bond.mii_status}')]
     if bond.operstate == 'down' and bond.slaves:
-        return [found('bond-admin-down', 'interface down (operstate down, '
-                                         'administratively down?)')]
+        if bond.flags is None:  # sysfs flags not shown (old kernels): a guess
+            return [found('bond-admin-down', 'interface down (operstate down, '
+                                             'administratively down?)')]
+        return [found('bond-no-carrier', 'interface without carrier (operstate down): '
+                                         'no slave usable')]
     return []
 
 
@@ -148,65 +157,6 @@ def _speeds(bond: Bond, expect: Expectation) -> list[Finding]:
     return findings
 
 
-def _lacp(bond: Bond, expect: Expectation) -> list[Finding]:
-    """802.3ad: one aggregator with every up slave, and a partner speaking LACP.
-
-    Unprivileged readers may not see the bond's active aggregator: then up
-    slaves in different aggregators are the mismatch.
-    """
-    up = bond.slaves_up
-    if bond.mode != '802.3ad' or not up:
-        return []
-    if bond.no_active_aggregator:
-        return [found('no-active-aggregator', 'no active aggregator')]
-    defaulted = [s.name for s in up if 'defaulted' in
-                 port_state_flags(s.actor_port_state) + port_state_flags(s.partner_port_state)]
-    if defaulted:
-        finding = found('lacp-partner-defaulted', 'no LACPDUs received on '
-                        + ', '.join(defaulted) + ' (switch not doing LACP?)')
-        if len(defaulted) == len(up):
-            return [finding]  # aggregators and partner state only follow from it
-        return [finding] + _aggregation(bond, up)
-    return _aggregation(bond, up) + _partner(bond, up)
-
-
-def _aggregation(bond: Bond, up: list) -> list[Finding]:
-    agg = bond.aggregator
-    if agg is not None and agg.id is not None:
-        outside = [s for s in up if s.aggregator_id != agg.id]
-        if outside:
-            return [found('aggregator-mismatch', ', '.join(
-                f'{s.name} in aggregator {s.aggregator_id or "N/A"}' for s in outside)
-                + f', not the active aggregator {agg.id}')]
-        if agg.ports is not None and agg.ports < len(up):
-            return [found('aggregator-short', f'active aggregator {agg.id} has {agg.ports} '
-                                              f'ports for {len(up)} slaves up')]
-    elif len({s.aggregator_id for s in up}) > 1:
-        return [found('aggregator-mismatch', 'slaves in different aggregators: ' + ', '.join(
-            f'{s.name} in {s.aggregator_id or "N/A"}' for s in up))]
-    return []
-
-
-def _partner(bond: Bond, up: list) -> list[Finding]:
-    findings = []
-    agg = bond.aggregator
-    unready = [s for s in up if s.partner_port_state is not None and not set(
-        PARTNER_READY) <= set(port_state_flags(s.partner_port_state))]
-    if unready:
-        findings.append(found('lacp-partner-not-ready', ', '.join(
-            f'{s.name} partner not {"/".join(PARTNER_READY)} (state {s.partner_port_state})'
-            for s in unready)))
-    churned = [s.name for s in up if 'churned' in (s.actor_churn, s.partner_churn)]
-    if churned:  # the churn machine gave up waiting for sync: a port left out
-        findings.append(found('lacp-churned', 'LACP churned on ' + ', '.join(churned)))
-    if agg is None or agg.partner_mac is None:
-        findings.append(found('partner-mac-hidden', 'partner MAC check skipped: the kernel '
-                                                    'shows it only to CAP_NET_ADMIN (root)'))
-    elif not agg.partner_mac.strip('0:'):
-        findings.append(found('lacp-no-partner', f'partner MAC {agg.partner_mac} '
-                                                 '(no LACP partner)'))
-    return findings
-
-
 RULES = (_bond_state, _mode, _members)  # every bond
-SLAVE_RULES = (_single_slave, _active_slave, _link_monitoring, _speeds, _lacp)  # with slaves
+SLAVE_RULES = (_single_slave, _active_slave, _link_monitoring, _speeds, links.carrier,
+               links.mtu, links.min_speed, links.min_links_margin, lacp.judge)  # with slaves

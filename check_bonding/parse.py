@@ -30,6 +30,7 @@ LACP_BITS = ('activity', 'timeout', 'aggregation', 'synchronization',
              'collecting', 'distributing', 'defaulted', 'expired')
 
 MAX_SLAVES = 1024  # more than any NIC count; bounds the work on hostile input
+IFF_UP = 0x1  # in sysfs `flags`: the interface is set up (ip link set up)
 # What the kernel's isspace() and Python's str.strip() agree on; names may
 # hold other (Unicode) spaces, so names are stripped of these only.
 ASCII_WHITESPACE = ' \t\n\r\x0b\x0c'
@@ -59,7 +60,11 @@ SLAVE_FIELDS = {
     'partner_churn': None,
     'actor_port_state': None,
     'partner_port_state': None,
-    'partner_mac': None,
+    'partner_mac': None,      # the LACP partner's system MAC, per port (root only)
+    'partner_key': None,      # the LACP partner's operational key, per port (root only)
+    'carrier': None,          # sysfs carrier: 1, 0, or None (unreadable: set down)
+    'operstate': None,        # sysfs operstate (up, down, lowerlayerdown, ...)
+    'mtu': None,
 }
 BOND_FIELDS = {
     'name': None,
@@ -86,6 +91,8 @@ BOND_FIELDS = {
     'slaves': (),             # Slave records, in /proc order
     'operstate': None,        # from sysfs: /proc says nothing of a bond set down
     'flags': None,            # sysfs `flags` (IFF_UP 0x1: set up by the admin)
+    'mtu': None,
+    'use_carrier': None,      # sysfs: 0 where the driver asks the NIC (ethtool/MII ioctl)
 }
 
 
@@ -234,7 +241,8 @@ SLAVE_KEYS = {
 }
 ACTOR_PDU_KEYS = {'port state': ('actor_port_state', to_int)}
 PARTNER_PDU_KEYS = {'port state': ('partner_port_state', to_int),
-                    'system mac address': ('partner_mac', _text)}
+                    'system mac address': ('partner_mac', _text),
+                    'oper key': ('partner_key', to_int)}
 
 # Headings in /proc that start a block of indented 802.3ad details.
 SECTIONS = {'Active Aggregator Info:': AGGREGATOR_KEYS,

@@ -39,6 +39,7 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .findings import found, restate
 from .judge import Expectation, judge
+from .expect import judge as judge_options
 from .spof import judge as judge_hardware
 from .system import System
 from .wording import BondSummary, label
@@ -74,30 +75,38 @@ class BondResource(nagiosplugin.Resource):
         try:
             bond = self.system.read_bond(self.bond_name)
         except OSError as err:
-            yield nagiosplugin.Metric(self.bond_name, f'cannot read {err.filename or "bond"}: '
-                                                      f'{err.strerror}', context='unreadable')
-            return
+            why = f'cannot read {err.filename or "bond"}: {err.strerror}'
+            return [nagiosplugin.Metric(self.bond_name, why, context='unreadable')]
         except ValueError as err:
-            yield nagiosplugin.Metric(self.bond_name, str(err), context='unreadable')
-            return
+            return [nagiosplugin.Metric(self.bond_name, str(err), context='unreadable')]
         self.bond = bond
         if bond is None:
-            yield nagiosplugin.Metric(self.bond_name, None, context='no-such-bond')
-            return
+            return [nagiosplugin.Metric(self.bond_name, None, context='no-such-bond')]
+        return [*self._judged(bond), *self._history(bond), *self._counters(bond)]
+
+    def _judged(self, bond):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
         yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
+        if self.expectation.options:
+            yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
+                bond.name, self.expectation.options), context='options')
         if self.drift is not None:
             yield nagiosplugin.Metric(f'{bond.name} drift', self.drift, context='drift')
         yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
                                   context='count')
-        if self.store is not None:
-            self.report = self.store.update(bond, self.system.boot_id())
-            if self.report.failures_known:  # no made-up 0 in the graphs when it is not known
-                yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
-                                          min=0, context='failures')
-            yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+
+    def _history(self, bond):
+        if self.store is None:
+            return
+        self.report = self.store.update(bond, self.system.boot_id())
+        if self.report.failures_known:  # no made-up 0 in the graphs when it is not known
+            yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
+                                      min=0, context='failures')
+        yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+
+    def _counters(self, bond):
         counters = self.system.counters()
         for slave in bond.slaves:
             if slave.link_failures is not None:
@@ -239,17 +248,24 @@ class BondResults(nagiosplugin.Results):
 
 
 def expectation(options, bond: str) -> Expectation:
-    """What -p, -m and --slaves expect of `bond` (BOND= beats the plain form)."""
-    slaves = options.expected_slaves.get(bond, options.expected_slaves.get(''))
-    return Expectation(primaries=options.primaries.get(bond, options.primaries.get('', ())),
-                       mode=options.mode, slaves=frozenset(slaves) if slaves else None)
+    """What -p, -m, --slaves, --min-speed and --expect expect of `bond`
+    (BOND= beats the plain form)."""
+    def for_bond(values: dict, default=None):
+        return values.get(bond, values.get('', default))
+    slaves = for_bond(options.expected_slaves)
+    return Expectation(primaries=for_bond(options.primaries, ()), mode=options.mode,
+                       slaves=frozenset(slaves) if slaves else None,
+                       min_speed=for_bond(options.min_speed),
+                       options={**options.expected_options.get('', {}),
+                                **options.expected_options.get(bond, {})})
 
 
 def resources(options, system: System, clock) -> list:
     # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
     # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
     names, notes = system.bonds_to_check(options.bonds, options.excluded,
-                                         also=[*options.primaries, *options.expected_slaves])
+                                         also=[*options.primaries, *options.expected_slaves,
+                                        *options.min_speed, *options.expected_options])
     if not names:
         where = f' under {options.root}' if options.root != '/' else ''
         idle = [note.text for note in notes if note.name == 'bond-idle']
@@ -268,7 +284,7 @@ def resources(options, system: System, clock) -> list:
 
 
 def contexts(options) -> list:
-    overrides = {}
+    overrides = options.states
     return [
         FindingsContext('bond', lambda bond, resource: judge(bond, resource.expectation),
                         overrides),
@@ -281,6 +297,8 @@ def contexts(options) -> list:
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
+        FindingsContext('options', lambda running, resource: judge_options(
+            resource.expectation.options, running), overrides),
         SlavesUpContext(options.warning, options.critical, overrides),
         FailuresContext(options.failures_warning, options.failures_critical, overrides),
         nagiosplugin.ScalarContext('count', result_cls=Judged),

@@ -13,7 +13,7 @@ import re
 
 from .findings import found
 from .ifname import split_names, valid_ifname
-from .parse import (ASCII_WHITESPACE, Aggregator, Bond, first_word, mode_name, parse_proc,
+from .parse import (ASCII_WHITESPACE, IFF_UP, Aggregator, Bond, first_word, mode_name, parse_proc,
                     speed_of, to_hex, to_int, value_or_none)
 
 _log = logging.getLogger('nagiosplugin')
@@ -21,7 +21,6 @@ _log = logging.getLogger('nagiosplugin')
 PROC_LIMIT = 256 * 1024   # a 802.3ad bond with 100 slaves prints ~70 KiB
 SYSFS_LIMIT = 4096        # one sysfs attribute is at most a page
 MAX_BONDS = 1024
-IFF_UP = 0x1  # in sysfs `flags`: the interface is set up (ip link set up)
 
 
 # field -> (sysfs file, converter), read only where /proc left the field empty
@@ -33,6 +32,13 @@ SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
     'actor_port_state': ('bonding_slave/ad_actor_oper_port_state', to_int),
     'partner_port_state': ('bonding_slave/ad_partner_oper_port_state', to_int),
 }
+# Read for every bond and slave: what the driver's view leaves out (why a bond
+# is down, a slave without carrier the driver still counts, MTUs).
+BOND_LINK_ATTRS = {'operstate': ('operstate', value_or_none), 'flags': ('flags', to_hex),
+                   'mtu': ('mtu', to_int), 'use_carrier': ('bonding/use_carrier', to_int),
+                   'min_links': ('bonding/min_links', to_int)}
+SLAVE_LINK_ATTRS = {'carrier': ('carrier', to_int), 'operstate': ('operstate', value_or_none),
+                    'mtu': ('mtu', to_int)}
 AGGREGATOR_ATTRS = {'id': ('ad_aggregator', to_int), 'ports': ('ad_num_ports', to_int),
                     'partner_mac': ('ad_partner_mac', value_or_none)}
 
@@ -141,10 +147,9 @@ class System:
         if bond.mode is None and bond.mii_status == 'unknown':
             raise ValueError(f'cannot parse {self.path("proc/net/bonding/" + name)}: '
                              'no "Bonding Mode" or "MII Status" line')
-        return self._fill_from_sysfs(bond._replace(
-            slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)),
-            operstate=self.read_optional(f'sys/class/net/{name}/operstate'),
-            flags=to_hex(self.read_optional(f'sys/class/net/{name}/flags'))))
+        bond = bond._replace(slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)))
+        return self._fill_from_sysfs(self._fill_missing(bond, f'sys/class/net/{name}',
+                                                        BOND_LINK_ATTRS))
 
     def _fill_missing(self, record, directory: str, attrs: dict):
         """`record` with its None fields among `attrs` read from `directory`."""
@@ -159,8 +164,9 @@ class System:
         bonding = f'sys/class/net/{bond.name}/bonding'
         bond = self._fill_missing(bond, bonding,
                                   BOND_ATTRS if bond.primary else BOND_ATTRS_NO_PRIMARY)
-        slave_attrs = dict(SLAVE_ATTRS, **SLAVE_LACP_ATTRS) if bond.mode == '802.3ad' \
-            else SLAVE_ATTRS
+        slave_attrs = dict(SLAVE_ATTRS, **SLAVE_LINK_ATTRS)
+        if bond.mode == '802.3ad':
+            slave_attrs.update(SLAVE_LACP_ATTRS)
         bond = bond._replace(slaves=tuple(
             self._fill_missing(s, f'sys/class/net/{s.name}', slave_attrs) for s in bond.slaves))
         if bond.mode == '802.3ad' and bond.aggregator is None and not bond.no_active_aggregator:
@@ -178,6 +184,10 @@ class System:
             from .hardware import Hardware
             self._hardware = Hardware(self)
         return self._hardware
+
+    def read_options(self, bond: str, keys) -> dict:
+        """{key: text of sysfs bonding/<key>, None where not shown} (--expect)."""
+        return {key: self.read_optional(f'sys/class/net/{bond}/bonding/{key}') for key in keys}
 
     def boot_id(self) -> str | None:
         return self.read_optional('proc/sys/kernel/random/boot_id')

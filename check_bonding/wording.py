@@ -132,12 +132,18 @@ def bond_facts(bond: Bond) -> list[str]:
     optional = (('arp_interval', bond.arp_interval), ('arp_ip_target', ','.join(
         bond.arp_targets + bond.ns_targets)), ('fail_over_mac', bond.fail_over_mac),
         ('xmit_hash_policy', bond.xmit_hash_policy), ('lacp_rate', bond.lacp_rate),
-        ('ad_select', bond.ad_select), ('min_links', bond.min_links))
+        ('ad_select', bond.ad_select), ('min_links', bond.min_links), ('MTU', bond.mtu),
+        ('use_carrier', bond.use_carrier == 0 and '0 (the driver asks the NIC)'))
     return facts + [f'{name} {value}' for name, value in optional if value]
 
 
 def slave_facts(slave) -> list[str]:
     facts = [f'MII {slave.mii_status}']
+    if slave.carrier is not None or slave.operstate is not None:
+        carrier = {1: 'carrier', 0: 'no carrier'}.get(slave.carrier, 'carrier unknown')
+        facts.append(f'{carrier} (operstate {slave.operstate or "unknown"})')
+    if slave.mtu is not None:
+        facts.append(f'MTU {slave.mtu}')
     if slave.speed is not None:
         facts.append(f'{slave.speed or "unknown"} Mbps {slave.duplex or ""}'.rstrip())
     facts.append(f'link failures {slave.link_failures}')

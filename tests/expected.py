@@ -102,7 +102,7 @@ FIXTURES_ONLY = {
         Expect('-b bond0', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up']),
         Expect('-x bond0', 1, [
             'BONDING WARNING - bond1: no LACPDUs received on eth2, eth3 (switch not doing '
-            'LACP?); bond2: eth5 in aggregator 2, not the active aggregator 1, ',
+            'LACP?); bond2: eth5 in aggregator 2, not the active aggregator 1',
             'LACP churned on eth5 |'])],
     'ab-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_link_failures=1c'])],
     'ab-renamed-slave': [Expect('-b bond0', 0, [AB_OK, 'wan1_link_failures=1c'])],
