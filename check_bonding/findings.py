@@ -42,11 +42,10 @@ FINDINGS = {
                                    '(sysfs of another network namespace)'),
     # The bond
     'no-such-bond': Kind(Critical, 'a bond named with -b (or by a BOND= option) does not exist'),
-    'bond-down': Kind(Critical, "the bond's MII status is not up"),
+    'bond-down': Kind(Critical, "the bond's MII status (its carrier) is not up: no slave "
+                                "usable, e.g. every ARP target lost"),
     'bond-admin-down': Kind(Critical, 'the bond interface is set down (IFF_UP clear in sysfs '
                                       'flags; /proc does not show it)'),
-    'bond-no-carrier': Kind(Critical, 'the bond is up but has no carrier (operstate down): no '
-                                      'slave usable, e.g. every ARP target lost'),
     'bond-min-links': Kind(Critical, '802.3ad: the bond is held down by min_links (fewer ports '
                                      'up)'),
     'min-links-margin': Kind(Ok, '802.3ad: how many more lost links min_links allows'),
@@ -105,6 +104,8 @@ FINDINGS = {
     # Flap detection: the stored baseline
     'link-failures': Kind(Warn, 'new link failures within --failure-window outside '
                                 '--failures-warning (CRITICAL outside --failures-critical)'),
+    'link-failures-tolerated': Kind(Ok, 'new link failures within the window, inside '
+                                        '--failures-warning'),
     'failover': Kind(Warn, 'a failover within the window that no link failure explains '
                            '(with link failures, judged with them)'),
     'slave-left': Kind(Warn, 'a slave left the bond within the window'),

@@ -41,18 +41,18 @@ def judge(bond: Bond, expect: Expectation) -> list[Finding]:
 
 
 def _bond_state(bond: Bond, expect: Expectation) -> list[Finding]:
-    """Down, and why: set down by the admin (IFF_UP clear in sysfs flags),
-    held down by min_links, or without carrier because no slave is usable."""
+    """Down, and why: set down by the admin (IFF_UP clear in sysfs flags; /proc
+    still says MII up), held down by min_links, or without carrier (/proc's
+    MII status is the bond's carrier) because no slave is usable. With IFF_UP
+    set and carrier on, an operstate of down only lags (linkwatch, < 1 s)."""
     if bond.flags is not None and not bond.flags & IFF_UP:
         return [found('bond-admin-down', 'interface set down (administratively)')]
     if bond.mii_status != 'up':
         return min_links_hold(bond) or [found('bond-down', f'bond MII status {bond.mii_status}')]
-    if bond.operstate == 'down' and bond.slaves:
-        if bond.flags is None:  # sysfs flags not shown (old kernels): a guess
-            return [found('bond-admin-down', 'interface down (operstate down, '
-                                             'administratively down?)')]
-        return [found('bond-no-carrier', 'interface without carrier (operstate down): '
-                                         'no slave usable')]
+    if bond.operstate == 'down' and bond.slaves and bond.flags is None:
+        # sysfs flags not shown (old kernels, old captures): a guess
+        return [found('bond-admin-down', 'interface down (operstate down, '
+                                         'administratively down?)')]
     return []
 
 

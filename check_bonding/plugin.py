@@ -183,8 +183,9 @@ class FailuresContext(nagiosplugin.ScalarContext):
     def evaluate(self, metric, resource):
         state = super().evaluate(metric, resource).state
         report = resource.report
-        findings = [found('link-failures', text, slave, state) for slave, text in
-                    report.failures()]
+        # inside the ranges the failures are a note: --state link-failures=... leaves it
+        name = 'link-failures' if state != Ok else 'link-failures-tolerated'
+        findings = [found(name, text, slave, state) for slave, text in report.failures()]
         if findings and report.failover:
             findings.append(found('failover', report.failover, state=state))
         return judged(findings, metric, resource, self.overrides)

@@ -37,6 +37,9 @@ class BondSummary(nagiosplugin.Summary):
 
     def ok(self, results):
         bonds = [r for r in results if r.metric and r.metric.context == 'bond']
+        if not bonds:  # e.g. --state no-bonds=ok on a host without bonds
+            return shown(', '.join(f.words for r in results if r.resource.bond_name is None
+                                   for f in r.findings))
         if len(bonds) > MANY_BONDS:
             up = sum(len(r.metric.value.slaves_up) for r in bonds)
             total = sum(len(r.metric.value.slaves) for r in bonds)

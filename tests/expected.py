@@ -40,12 +40,17 @@ EXPECTED = {
     'ab-single-slave': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: single slave eth0, no redundancy |'])],
     'ab-bond-down': [Expect('-b bond0', 2, [
-        'BONDING CRITICAL - bond0: interface down (operstate down, administratively down?)'])],
+        'BONDING CRITICAL - bond0: interface set down (administratively) |'])],
     'lacp-healthy': [Expect('-b bond0 -m 802.3ad', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves'])],
     'lacp-no-partner': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: no LACPDUs received on eth0, eth1 (switch not doing LACP?) |'])],
-    'lacp-two-partners': [Expect('-b bond0', 1, [
-        'BONDING WARNING - bond0: ', ', not the active aggregator '])],
+    'lacp-two-partners': [
+        Expect('-b bond0', 1, ['BONDING WARNING - bond0: ', ', not the active aggregator ']),
+        # issue 14: a bond spread over two switches by design, still checked for the rest
+        Expect('-b bond0 --state aggregator-mismatch=ok -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up', ', not the active aggregator ']),
+        Expect('-b bond0 --state aggregator-mismatch=critical', 2, [
+            'BONDING CRITICAL - bond0: ', ', not the active aggregator '])],
     'lacp-one-down': [Expect('-b bond0', 1, ['BONDING WARNING - bond0: eth1 down |'])],
     'rr-slave-down': [Expect('-b bond0', 1, ['BONDING WARNING - bond0: eth1 down |'])],
     'xor-healthy': [Expect('-b bond0', 0, ['BONDING OK - bond0 balance-xor, 2/2 slaves up |'])],
@@ -78,6 +83,29 @@ EXPECTED = {
         '\n  ok: eth0 and eth1 are virtual devices (veth): no hardware to compare\n'])],
     'uplink-named': [Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary)']),
                      Expect('-b uplink -p eth0', 0, ['uplink_slaves_up=2;2:;1:;0;2'])],
+    # Issue 13
+    'ab-nomon-backup-nocarrier': [Expect('-b bond0', 1, [
+        'BONDING WARNING - bond0: no link monitoring (miimon 0, arp_interval 0), eth1 has no '
+        'carrier but the bond counts it up (no link monitoring) |'])],
+    'ab-nomon-active-nocarrier': [Expect('-b bond0', 2, [
+        'BONDING CRITICAL - bond0: no link monitoring (miimon 0, arp_interval 0), eth0 has no '
+        'carrier but the bond counts it up (no link monitoring) |'])],
+    'ab-downdelay': [Expect('-b bond0 -v', 1, ['BONDING WARNING - bond0: eth0 going down\n'],
+                            ['carrier'])],
+    'lacp-min-links': [Expect('-b bond0', 2, [
+        'BONDING CRITICAL - bond0: held down by min_links 2: 1 port up, eth1 down |'])],
+    'arp-no-target': [Expect('-b bond0', 2, ['BONDING CRITICAL - bond0: no slave up: ',
+                                             'bond MII status down'], ['administratively'])],
+    'lacp-partner-slow': [
+        Expect('-b bond0 -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+            'ok: LACP rate differs on eth0, eth1: we ask fast, the partner slow (a lost link is '
+            'seen after 3 s here, 90 s at the partner)']),
+        Expect('-b bond0 --state lacp-rate-mismatch=warning', 1, [
+            'BONDING WARNING - bond0: LACP rate differs on eth0, eth1: we ask fast, the partner '
+            'slow'])],
+    'ab-mtu-mismatch': [Expect('-b bond0', 1, [
+        'BONDING WARNING - bond0: MTU 1500 on bond0 but 1400 on eth1 |'])],
     # Issue 11
     'idle-bond0-uplink': [
         Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary), 2/2 slaves up |'],

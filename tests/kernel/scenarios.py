@@ -44,6 +44,9 @@ load lib/crc-ccitt net/ipv6/ipv6 net/llc/llc net/802/stp
 # driver deletes all its devices). bonding would create bond0 by itself
 # unless max_bonds=0.
 reset() {
+    if [ -d /run/drift-root ]; then  # a drift scenario's tree, with /proc and /sys bound in
+        umount -R /run/drift-root && rmdir /run/drift-root
+    fi
     if [ -d /run/othersys ]; then  # a scenario showed another netns's sysfs on /sys
         umount /sys; umount /run/othersys; rmdir /run/othersys
     fi
@@ -75,9 +78,10 @@ bond() {
     ip link set "$name" up
 }
 # partner NS N...: the switch side of a LACP port channel: bond po1 in NS
+# (lacp_rate $RATE, default fast)
 partner() {
     ns=$1; shift
-    ip -n "$ns" link add po1 type bond mode 802.3ad miimon 100 lacp_rate fast
+    ip -n "$ns" link add po1 type bond mode 802.3ad miimon 100 lacp_rate ${RATE:-fast}
     for n; do ip -n "$ns" link set peer$n master po1; done
     ip -n "$ns" link set po1 up
 }
@@ -325,6 +329,46 @@ while [ $i -lt 100 ]; do
     i=$((i + 1))
 done
 sleep 1""", cost=20),
+    # Issue 13: what the links say where the driver is blind
+    Scenario("ab-nomon-backup-nocarrier",
+             "active-backup without link monitoring (miimon 0, arp_interval 0): the backup "
+             "eth1's cable pulled; the driver still counts it up",
+             f"{TWO}; bond bond0 '0 1' mode active-backup miimon 0 primary eth0; sleep 0.3\n"
+             "pull 1; sleep 0.5"),
+    Scenario("ab-nomon-active-nocarrier",
+             "active-backup without link monitoring: the active eth0's cable pulled; the "
+             "kernel keeps sending through it (traffic black-holed)",
+             f"{TWO}; bond bond0 '0 1' mode active-backup miimon 0 primary eth0; sleep 0.3\n"
+             "pull 0; sleep 0.5"),
+    Scenario("ab-downdelay",
+             "active-backup, miimon 100, downdelay 15000, primary eth0: eth0's cable pulled "
+             "0.5 s ago, so the driver says 'going down' (told once, not as missing carrier)",
+             f"{AB_PRIMARY}; ip link set bond0 type bond downdelay 15000\n"
+             "sleep 0.3; pull 0; sleep 0.5"),
+    Scenario("lacp-min-links",
+             "802.3ad with a real partner and min_links 2: eth1's cable pulled, so the bond is "
+             "held down with one port up",
+             f"{lacp_partner()}\nip link set bond0 down; ip link set bond0 type bond min_links 2\n"
+             "ip link set bond0 up\n"
+             "wait_for '[ \"$(count \"port state: 63\" bond0)\" = 4 ]' 150\n"
+             "pull 1; sleep 1", cost=6),
+    Scenario("arp-no-target",
+             "active-backup with ARP monitoring (arp_validate all) towards 192.0.2.99, which "
+             "nothing answers: no slave comes up, the bond is up (IFF_UP) without carrier",
+             """veth 0 sw; veth 1 sw; switch sw 192.0.2.1/24 0 1
+bond bond0 '0 1' mode active-backup arp_interval 100 arp_ip_target 192.0.2.99 \\
+    arp_validate all primary eth0
+ip addr add 192.0.2.10/24 dev bond0; sleep 1.5"""),
+    Scenario("lacp-partner-slow",
+             "802.3ad lacp_rate fast towards a partner that asks lacp_rate slow: converged, "
+             "but a lost link is seen after 3 s here and 90 s at the partner",
+             f"""veth 0 sw; veth 1 sw; RATE=slow partner sw 0 1
+bond bond0 '0 1' {LACP}
+wait_for '[ "$(grep -c "port state: 6[13]" /proc/net/bonding/bond0)" = 4 ]' 150""", cost=5),
+    Scenario("ab-mtu-mismatch",
+             "active-backup, primary eth0: the backup eth1's MTU set to 1400 after enslaving "
+             "(the bond and eth0 keep 1500)",
+             f"{AB_PRIMARY}; ip link set eth1 mtu 1400; sleep 0.3"),
     Scenario("ab-renamed-slave",
              "active-backup, primary eth0: the check runs (baseline, as root and as nobody), "
              "then the backup eth1 is renamed wan1 while enslaved (set down, renamed, set up: "
@@ -346,6 +390,188 @@ rebuild() {{ ip link set bond0 down; ip link set eth0 nomaster; ip link set eth1
 checks; rebuild balance-rr 0 1; checks; rebuild active-backup 1 0"""),
 ]}
 
+# Issue 15, config drift: a bond built live the way a configuration tree says,
+# then changed at runtime. The guest's / is the host's, so the tree is written
+# into a tmpfs DRIFT_ROOT (never the guest's /etc), with the guest's /proc and
+# /sys bound into it: `--root DRIFT_ROOT --config-drift` reads the files as the
+# next boot would and the bond as it runs. reset() unmounts it. Directories
+# 755, files 644 as these three formats are shipped (the root-only ones are
+# NetworkManager keyfiles and netplan YAML): nobody reads all of it.
+DRIFT_ROOT = "/run/drift-root"
+DRIFT_TREE = f"umask 022; R={DRIFT_ROOT}\n" + r"""mkdir -p $R
+mount -t tmpfs -o mode=755 drift-root $R
+# conf PATH [MODE]: stdin into the tree's file PATH (mode 644 unless given)
+conf() { mkdir -p "$R${1%/*}"; cat >"$R$1"; chmod "${2:-644}" "$R$1"; }
+# live_view: the guest's /proc and /sys inside the tree, once it is written
+live_view() { mkdir $R/proc $R/sys; mount --bind /proc $R/proc; mount --bind /sys $R/sys; }
+# sysfs NAME OPTION VALUE: write a bonding option the way initscripts and ifenslave do
+sysfs() { echo "$3" >/sys/class/net/$1/bonding/$2; }
+# enslave NAME N...: the slaves through sysfs (+ethN), as initscripts and ifenslave do
+enslave() { m=$1; shift; for n; do echo "+eth$n" >/sys/class/net/$m/bonding/slaves; done; }
+"""
+# The check before the runtime change (expected.AS_CONFIGURED), as root and as
+# nobody, into $OUT/<name>.before; --no-state: the live runs after the change
+# start without a baseline, as the fixture replays do.
+AS_CONFIGURED_ARGV = "--config-drift -v --no-state"
+
+
+def as_configured(name):
+    """Shell: the check on the bond as configured, before the runtime change."""
+    runs = uml.commands_script([f"$CHECK_BONDING --root {DRIFT_ROOT} {AS_CONFIGURED_ARGV}"],
+                               dest=f"$OUT/{name}.before")
+    return "{ " + runs + "} || true"  # a failing check is recorded, not fatal (set -e)
+
+
+# CentOS 5, the seed's router: initscripts ifcfg files (BONDING_OPTS, slaves by
+# MASTER= and SLAVE=yes, pinned HWADDR), bonds aliased in modprobe.conf, the
+# network service in rc3.d. Built as initscripts does: bond through
+# bonding_masters, mode and miimon first, the other options, the slaves, the
+# primary last.
+IFCFG = r"""S=/etc/sysconfig/network-scripts
+for b in 0 1; do conf $S/ifcfg-bond$b <<END
+# Uplink $b: eth$((2 * b)) preferred, eth$((2 * b + 1)) backup
+DEVICE=bond$b
+BOOTPROTO=none
+ONBOOT=yes
+IPADDR=192.0.$((2 + b)).1
+NETMASK=255.255.255.0
+USERCTL=no
+BONDING_OPTS="mode=1 primary=eth$((2 * b)) miimon=100 updelay=5000"
+END
+done
+for n in 0 1 2 3; do conf $S/ifcfg-eth$n <<END
+DEVICE=eth$n
+HWADDR=52:54:00:00:00:0$n
+MASTER=bond$((n / 2))
+SLAVE=yes
+ONBOOT=yes
+BOOTPROTO=none
+USERCTL=no
+END
+done
+printf 'DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\nONBOOT=yes\n' | conf $S/ifcfg-lo
+printf 'NETWORKING=yes\nHOSTNAME=router1.example.net\n' | conf /etc/sysconfig/network
+printf 'alias bond0 bonding\nalias bond1 bonding\n' | conf /etc/modprobe.conf
+echo 'CentOS release 5.11 (Final)' | conf /etc/redhat-release
+printf '#!/bin/sh\n# stands for initscripts: only its rc3.d link matters\n' \
+    | conf /etc/rc.d/init.d/network 755
+mkdir -p $R/etc/rc.d/rc3.d; ln -s ../init.d/network $R/etc/rc.d/rc3.d/S10network
+live_view
+veth 0; veth 1; veth 2; veth 3
+for b in 0 1; do
+    echo +bond$b >/sys/class/net/bonding_masters
+    sysfs bond$b mode 1; sysfs bond$b miimon 100; sysfs bond$b updelay 5000
+    enslave bond$b $((2 * b)) $((2 * b + 1)); sysfs bond$b primary eth$((2 * b))
+    ip link set bond$b up
+done
+wait_for '! grep -q "going back" /proc/net/bonding/bond0 /proc/net/bonding/bond1'"""
+
+# systemd's /lib/modprobe.d/systemd.conf (its options lines)
+SYSTEMD_CONF = r"""SYSTEMD_CONF='options bonding max_bonds=0
+options dummy numdummies=0
+options ifb numifbs=0'"""
+
+# systemd-networkd (Debian 12): a .netdev with time spans (100ms, 2s, 200ms), a
+# .network per slave (PrimarySlave= on eth0), one for the bond; the service
+# enabled; systemd's max_bonds=0. Built as networkd does, over netlink.
+NETWORKD = SYSTEMD_CONF + r"""
+N=/etc/systemd/network
+conf $N/10-bond0.netdev <<END
+[NetDev]
+Name=bond0
+Kind=bond
+Description=uplink, eth0 preferred
+
+[Bond]
+Mode=active-backup
+PrimaryReselectPolicy=better
+MIIMonitorSec=100ms
+UpDelaySec=2s
+DownDelaySec=200ms
+END
+printf '[Match]\nName=bond0\n\n[Network]\nAddress=192.0.2.100/24\n' | conf $N/20-bond0.network
+printf '[Match]\nName=eth0\n\n[Network]\nBond=bond0\nPrimarySlave=true\n' \
+    | conf $N/30-bond0-eth0.network
+printf '[Match]\nName=eth1\n\n[Network]\nBond=bond0\n' | conf $N/30-bond0-eth1.network
+W=/etc/systemd/system/multi-user.target.wants
+mkdir -p $R$W; ln -s /lib/systemd/system/systemd-networkd.service $R$W/
+echo "$SYSTEMD_CONF" | conf /lib/modprobe.d/systemd.conf
+echo 12.5 | conf /etc/debian_version
+live_view
+veth 0; veth 1
+ip link add bond0 type bond mode active-backup primary_reselect better miimon 100 \
+    updelay 2000 downdelay 200
+ip link set eth0 master bond0; ip link set eth1 master bond0
+ip link set bond0 type bond primary eth0; ip link set bond0 up
+wait_for '! grep -q "going back" /proc/net/bonding/bond0'"""
+
+# Debian 12 ifupdown + ifenslave: the bond's stanza in interfaces.d (sourced by
+# /etc/network/interfaces), slaves by bond-slaves; networking enabled; the
+# ifenslave hook present. Built as ifenslave does, through sysfs.
+IFUPDOWN = SYSTEMD_CONF + r"""
+conf /etc/network/interfaces <<END
+# This file describes the network interfaces available on your system
+# and how to activate them. For more information, see interfaces(5).
+
+source /etc/network/interfaces.d/*
+
+# The loopback network interface
+auto lo
+iface lo inet loopback
+END
+conf /etc/network/interfaces.d/bond0 <<END
+# Front-end bond: eth0 to switch A (preferred), eth1 to switch B
+auto bond0
+iface bond0 inet static
+	address 192.0.2.70/24
+	bond-slaves eth0 eth1
+	bond-mode active-backup
+	bond-miimon 100
+	bond-downdelay 200
+	bond-primary eth0
+END
+printf '#!/bin/sh\n# stands for the ifenslave package hook: only its presence matters\n' \
+    | conf /etc/network/if-pre-up.d/ifenslave 755
+W=/etc/systemd/system/multi-user.target.wants
+mkdir -p $R$W; ln -s /lib/systemd/system/networking.service $R$W/
+echo "$SYSTEMD_CONF" | conf /lib/modprobe.d/systemd.conf
+echo 12.5 | conf /etc/debian_version
+live_view
+veth 0; veth 1
+echo +bond0 >/sys/class/net/bonding_masters
+sysfs bond0 mode active-backup; sysfs bond0 miimon 100; sysfs bond0 downdelay 200
+enslave bond0 0 1; sysfs bond0 primary eth0; ip link set bond0 up
+sleep 0.5"""
+
+
+def drift(name, description, build, change):
+    """A drift scenario: the tree and the bond (`build`), the check as
+    configured, then `change` at runtime."""
+    return Scenario(name, description,
+                    f"{DRIFT_TREE}\n{build}\n{as_configured(name)}\n{change}\nsleep 0.5", cost=5)
+
+
+SCENARIOS.update({s.name: s for s in [
+    drift("drift-ifcfg",
+          "CentOS 5 router (initscripts ifcfg, as the seed): bond0 over eth0, eth1 and bond1 "
+          "over eth2, eth3, BONDING_OPTS mode=1 primary=eth<first> miimon=100 updelay=5000; "
+          "checked as configured, then at runtime bond0's primary set to eth1 and bond1's "
+          "miimon to 200 (the kernel rescales updelay to 10000)",
+          IFCFG, "sysfs bond0 primary eth1; sysfs bond1 miimon 200"),
+    drift("drift-networkd",
+          "systemd-networkd (Debian 12): bond0 from 10-bond0.netdev (active-backup, "
+          "MIIMonitorSec=100ms, UpDelaySec=2s, DownDelaySec=200ms, better) and a .network per "
+          "slave (PrimarySlave= on eth0); checked as configured, then eth1 released "
+          "(ip link set eth1 nomaster)",
+          NETWORKD, "ip link set eth1 nomaster"),
+    drift("drift-ifupdown",
+          "Debian 12 ifupdown + ifenslave: bond0 from interfaces.d/bond0 (bond-slaves eth0 eth1, "
+          "active-backup, miimon 100, downdelay 200, primary eth0); checked as configured, "
+          "then miimon set to 200 (downdelay becomes 400) and the primary eth0 released: "
+          "the kernel keeps the primary pending and shows none",
+          IFUPDOWN, "ip link set bond0 type bond miimon 200; ip link set eth0 nomaster"),
+]})
+
 # The plugin inside the guest: the one installed next to this Python.
 PLUGIN = os.environ.get("CHECK_BONDING", str(Path(sys.executable).parent / "check_bonding"))
 
@@ -353,8 +579,11 @@ PLUGIN = os.environ.get("CHECK_BONDING", str(Path(sys.executable).parent / "chec
 def guest_capture(dest):
     """Shell text: capture the scenario with the plugin's own --capture, as root
     and, for 802.3ad (whose details CAP_NET_ADMIN hides), as nobody too: the
-    view NRPE gets. Skipped files go to <dest>/UNREADABLE."""
-    return f"""$CHECK_BONDING --capture "{dest}" | sed -n 's/^  skipped //p' >"{dest}.unreadable"
+    view NRPE gets. Skipped files go to <dest>/UNREADABLE. A drift scenario is
+    captured from its tree, configuration files included."""
+    what = f"--root {DRIFT_ROOT} --config-drift " if "/drift-" in dest else ""
+    return f"""$CHECK_BONDING {what}--capture "{dest}" |
+    sed -n 's/^  skipped //p' >"{dest}.unreadable"
 mv "{dest}.unreadable" "{dest}/UNREADABLE"
 case "{dest}" in */lacp-*|*/hw-*)  # via the guest's tmpfs: hostfs files all look root's
     rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
