@@ -40,7 +40,9 @@ template Host "test-host" {{
 }}
 object Host "local1" {{
   import "test-host"
-  vars.bonds["bond0"] = {{ primary = "eth0", mode = "active-backup" }}
+  vars.bonds["bond0"] = {{ primary = "eth0", mode = "active-backup",
+                          state = [ "single-slave=ok", "slave-down=critical" ],
+                          expect = [ "miimon=100", "primary_reselect=always" ] }}
 }}
 object Host "local2" {{
   import "test-host"
@@ -56,7 +58,7 @@ object Host "agent1" {{
 }}
 """
 # options that make the plugin do something else than a check: not mapped
-NOT_CHECK_OPTIONS = {"-h", "--help", "-V", "--version", "--capture"}
+NOT_CHECK_OPTIONS = {"-h", "--help", "-V", "--version", "--capture", "--list-findings"}
 LOCAL_SERVICES = {"local1!bonding bond0", "local2!bonding"}
 AGENT_SERVICES = {"agent1!bonding bond0", "agent1!bonding bond1"}
 
@@ -142,7 +144,9 @@ def test_config_creates_services(validated):
     assert {name: obj["command_endpoint"] for name, obj in services.items()} == {
         **dict.fromkeys(LOCAL_SERVICES, ""), **dict.fromkeys(AGENT_SERVICES, "agent1")}
     assert services["local1!bonding bond0"]["vars"] == {
-        "bonding_bond": "bond0", "bonding_primary": "eth0", "bonding_mode": "active-backup"}
+        "bonding_bond": "bond0", "bonding_primary": "eth0", "bonding_mode": "active-backup",
+        "bonding_state": ["single-slave=ok", "slave-down=critical"],
+        "bonding_expect": ["miimon=100", "primary_reselect=always"]}
     assert services["agent1!bonding bond1"]["vars"] == {
         "bonding_bond": "bond1", "bonding_mode": "802.3ad", "bonding_slaves": "eth2,eth3"}
     assert services["local2!bonding"]["vars"] is None
@@ -173,10 +177,16 @@ def test_daemon_records_plugin_result(icinga, start_daemon, run, workdir, exampl
     results = {o["name"]: o["update"]["last_check_result"] for o in state
                if o["name"] in LOCAL_SERVICES}
 
-    base = [str(workdir / "plugins/check_bonding"), "--root", str(example_root), "--state-dir"]
+    plugin, root = str(workdir / "plugins/check_bonding"), ["--root", str(example_root)]
     assert results["local1!bonding bond0"]["command"] == [
-        *base, f"{workdir}/state/local1", "-b", "bond0", "-m", "active-backup", "-p", "eth0"]
-    assert results["local2!bonding"]["command"] == [*base, f"{workdir}/state/local2", "-vv"]
+        plugin, "--expect", "miimon=100", "--expect", "primary_reselect=always", *root,
+        "--state", "single-slave=ok", "--state", "slave-down=critical",
+        "--state-dir", f"{workdir}/state/local1", "-b", "bond0", "-m", "active-backup",
+        "-p", "eth0"]
+    assert results["local2!bonding"]["command"] == [
+        plugin, *root, "--state-dir", f"{workdir}/state/local2", "-vv"]
+    # the arrays reached the plugin: slave-down=critical made the seed's down eth0 CRITICAL
+    assert results["local1!bonding bond0"]["exit_status"] == 2
 
     for name, recorded in results.items():
         direct = run(recorded["command"], as_daemon_user=True, merge_stderr=True)
