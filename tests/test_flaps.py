@@ -10,8 +10,9 @@ HOUR = 3600
 
 
 def bond(counts=(0, 0), active='eth0', hw=('aa:01', 'aa:02'), names=('eth0', 'eth1')):
-    return Bond('bond0', mode='active-backup', active_slave=active, mii_status='up', slaves=[
-        Slave(n, 'up', link_failures=c, perm_hwaddr=h) for n, c, h in zip(names, counts, hw)])
+    return Bond(name='bond0', mode='active-backup', active_slave=active, mii_status='up', slaves=[
+        Slave(name=n, mii_status='up', link_failures=c, perm_hwaddr=h)
+        for n, c, h in zip(names, counts, hw)])
 
 
 class History:

@@ -195,8 +195,8 @@ def test_a_damaged_state_file_of_the_right_format_is_set_aside_never_a_crash(fie
     from check_bonding import flaps
     from check_bonding.parse import Bond, Slave
     from check_bonding.store import BaselineStore
-    bond = Bond('bond0', active_slave='eth0', slaves=(Slave('eth0', 'up', link_failures=1,
-                                                            perm_hwaddr='aa'),))
+    bond = Bond(name='bond0', active_slave='eth0', slaves=(
+        Slave(name='eth0', mii_status='up', link_failures=1, perm_hwaddr='aa'),))
     state = flaps.new_state(bond)
     flaps.update(state, bond, 'boot', 1000, 3600)
     if field in ('eth0', 'link_failures', 'perm_hwaddr'):

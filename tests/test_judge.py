@@ -9,8 +9,9 @@ def ab_bond(active='eth0', primary='eth0', reselect='always', eth0='up', eth1='u
     fields = dict(mode='active-backup', primary=primary, primary_reselect=reselect,
                   active_slave=active, mii_status='up', miimon=100)
     fields.update(kw)
-    return Bond('bond0', slaves=[Slave('eth0', eth0, 1000, 'full', 0),
-                                 Slave('eth1', eth1, 1000, 'full', 0)], **fields)
+    return Bond(name='bond0', slaves=[
+        Slave(name='eth0', mii_status=eth0, speed=1000, duplex='full', link_failures=0),
+        Slave(name='eth1', mii_status=eth1, speed=1000, duplex='full', link_failures=0)], **fields)
 
 
 def with_slave(bond, index, **fields):
@@ -145,8 +146,9 @@ def test_mixed_or_unknown_speeds_by_design_are_notes():
 
 
 def lacp_bond(agg=None, states=(61, 61), agg_ids=(1, 1), actor=(61, 61)):
-    return Bond('bond0', mode='802.3ad', mii_status='up', miimon=100, aggregator=agg, slaves=[
-        Slave(f'eth{i}', 'up', 1000, 'full', 0, aggregator_id=agg_ids[i],
+    return Bond(name='bond0', mode='802.3ad', mii_status='up', miimon=100, aggregator=agg, slaves=[
+        Slave(name=f'eth{i}', mii_status='up', speed=1000, duplex='full', link_failures=0,
+              aggregator_id=agg_ids[i],
               actor_port_state=actor[i], partner_port_state=states[i]) for i in (0, 1)])
 
 

@@ -22,8 +22,9 @@ SEED = EXAMPLES / 'seed-failover'
 
 
 def bond(count=0):
-    return Bond('bond0', mode='active-backup', active_slave='eth0', mii_status='up',
-                slaves=[Slave('eth0', 'up', link_failures=count, perm_hwaddr='aa:01')])
+    return Bond(name='bond0', mode='active-backup', active_slave='eth0', mii_status='up',
+                slaves=[Slave(name='eth0', mii_status='up', link_failures=count,
+                              perm_hwaddr='aa:01')])
 
 
 def store(directory, now=1000.0, reset=False):
@@ -131,8 +132,9 @@ import sys, time
 from check_bonding.parse import Bond, Slave
 from check_bonding.store import BaselineStore
 directory, me, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
-bond = Bond('bond0', active_slave='eth0', slaves=[
-    Slave('eth0', 'up', link_failures=0, perm_hwaddr='aa'), Slave(me, 'up', link_failures=0)])
+bond = Bond(name='bond0', active_slave='eth0', slaves=[
+    Slave(name='eth0', mii_status='up', link_failures=0, perm_hwaddr='aa'),
+    Slave(name=me, mii_status='up', link_failures=0)])
 store = BaselineStore(directory, '/', 3600, False, time.time)
 time.sleep(max(0, start - time.time()))
 store.update(bond, 'boot')
@@ -172,8 +174,8 @@ from check_bonding.parse import Bond, Slave
 from check_bonding.store import BaselineStore
 store = BaselineStore(sys.argv[1], '/', 3600, False, __import__('time').time)
 for count in range(100000):
-    store.update(Bond('bond0', active_slave='eth0', slaves=[
-        Slave('eth0', 'up', link_failures=count, perm_hwaddr='aa')]), 'boot')
+    store.update(Bond(name='bond0', active_slave='eth0', slaves=[
+        Slave(name='eth0', mii_status='up', link_failures=count, perm_hwaddr='aa')]), 'boot')
 '''
 
 
@@ -261,9 +263,9 @@ def run_process(*argv):
 
 
 def many_slaves(count):
-    return Bond('bond0', mode='balance-rr', mii_status='up', slaves=[
-        Slave(f'eth{i}', 'up', link_failures=i, perm_hwaddr=f'52:54:00:00:{i // 256:02x}:'
-              f'{i % 256:02x}') for i in range(count)])
+    return Bond(name='bond0', mode='balance-rr', mii_status='up', slaves=[
+        Slave(name=f'eth{i}', mii_status='up', link_failures=i,
+              perm_hwaddr=f'52:54:00:00:{i // 256:02x}:{i % 256:02x}') for i in range(count)])
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('mount'),
