@@ -316,6 +316,8 @@ def per_bond(values, option, bonds, excluded, convert=interfaces,
 
 def expected_options(values, bonds, excluded) -> dict:
     """--expect: {'' or bond: {key: normalised value}}."""
+    if not values:
+        return {}
     from .expect import KEYS, normalise
     result: dict = {}
     for value in values:
@@ -337,6 +339,8 @@ def expected_options(values, bonds, excluded) -> dict:
 
 def finding_states(values, bonds, excluded) -> dict:
     """--state: {('' or bond, finding name): nagiosplugin state}."""
+    if not values:
+        return {}
     from .findings import FINDINGS, STATES
     result = {}
     for value in values:

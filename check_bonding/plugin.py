@@ -39,7 +39,6 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .findings import found, restate
 from .judge import Expectation, judge
-from .expect import judge as judge_options
 from .spof import judge as judge_hardware
 from .system import System
 from .wording import BondSummary, label
@@ -284,6 +283,12 @@ def resources(options, system: System, clock) -> list:
     return (bonds + [RunNotes(notes)]) if notes else bonds
 
 
+def judge_options(running: dict, resource) -> list:
+    """--expect (imported only where it is used)."""
+    from .expect import judge
+    return judge(resource.expectation.options, running)
+
+
 def contexts(options) -> list:
     overrides = options.states
     return [
@@ -298,8 +303,7 @@ def contexts(options) -> list:
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
-        FindingsContext('options', lambda running, resource: judge_options(
-            resource.expectation.options, running), overrides),
+        FindingsContext('options', judge_options, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),
         FailuresContext(options.failures_warning, options.failures_critical, overrides),
         nagiosplugin.ScalarContext('count', result_cls=Judged),
