@@ -314,24 +314,33 @@ def per_bond(values, option, bonds, excluded, convert=interfaces,
     return result
 
 
+def bond_pairs(values, option, bonds, excluded, form) -> list:
+    """[(bond or '', key, value)] of [BOND=]KEY=VALUE values, each key once a bond."""
+    pairs, seen = [], set()
+    for value in values:
+        try:
+            bond, pair = split_bond(value, option, 2, bonds, excluded)
+        except ValueError:
+            raise UsageError(f"invalid {option} '{value}' (expected [BOND=]{form})") from None
+        key, _, text = pair.partition('=')
+        if (bond, key) in seen:
+            raise UsageError(f'{option} {key} given twice for {bond or "all bonds"}')
+        seen.add((bond, key))
+        pairs.append((bond, key, text))
+    return pairs
+
+
 def expected_options(values, bonds, excluded) -> dict:
     """--expect: {'' or bond: {key: normalised value}}."""
     if not values:
         return {}
     from .expect import KEYS, normalise
     result: dict = {}
-    for value in values:
-        try:
-            bond, pair = split_bond(value, '--expect', 2, bonds, excluded)
-        except ValueError:
-            raise UsageError(f"invalid --expect '{value}' (expected [BOND=]KEY=VALUE)") from None
-        key, _, text = pair.partition('=')
+    for bond, key, text in bond_pairs(values, '--expect', bonds, excluded, 'KEY=VALUE'):
         if key not in KEYS:
             raise UsageError(f"unknown --expect key '{key}' (one of {', '.join(KEYS)})")
-        if key in result.setdefault(bond, {}):
-            raise UsageError(f'--expect {key} given twice for {bond or "all bonds"}')
         try:
-            result[bond][key] = normalise(key, text)
+            result.setdefault(bond, {})[key] = normalise(key, text)
         except ValueError as err:
             raise UsageError(f'--expect: {err}') from None
     return result
@@ -343,20 +352,13 @@ def finding_states(values, bonds, excluded) -> dict:
         return {}
     from .findings import FINDINGS, STATES
     result = {}
-    for value in values:
-        try:
-            bond, pair = split_bond(value, '--state', 2, bonds, excluded)
-        except ValueError:
-            raise UsageError(f"invalid --state '{value}' (expected [BOND=]NAME=STATE)") from None
-        name, _, state = pair.partition('=')
+    for bond, name, state in bond_pairs(values, '--state', bonds, excluded, 'NAME=STATE'):
         if name not in FINDINGS:
             raise UsageError(f"unknown finding '{name}' for --state (one of "
                              f"{', '.join(FINDINGS)}; see --list-findings)")
         if state.lower() not in STATES:
             raise UsageError(f"invalid state '{state}' for --state {name} "
                              f"({', '.join(STATES)})")
-        if (bond, name) in result:
-            raise UsageError(f'--state {name} given twice for {bond or "all bonds"}')
         result[bond, name] = STATES[state.lower()]
     return result
 

@@ -10,25 +10,21 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-MODES = ('balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad',
-         'balance-tlb', 'balance-alb')
-NAMED = {  # option -> names by kernel number
+from ..expect import CHOICES
+from ..parse import ACTIVE_SLAVE_MODES, MODES
+
+NAMED = {  # option -> names by kernel number (the kernel's tables: parse.py, expect.py)
     'mode': MODES,
-    'lacp_rate': ('slow', 'fast'),
-    'xmit_hash_policy': ('layer2', 'layer3+4', 'layer2+3', 'encap2+3', 'encap3+4',
-                         'vlan+srcmac'),
-    'ad_select': ('stable', 'bandwidth', 'count'),
-    'fail_over_mac': ('none', 'active', 'follow'),
-    'primary_reselect': ('always', 'better', 'failure'),
-    'arp_validate': ('none', 'active', 'backup', 'all', 'filter', 'filter_active',
-                     'filter_backup'),
+    **{option: CHOICES[option] for option in ('lacp_rate', 'xmit_hash_policy', 'ad_select',
+                                              'fail_over_mac', 'primary_reselect',
+                                              'arp_validate')},
 }
 NUMBERS = ('miimon', 'updelay', 'downdelay', 'arp_interval', 'min_links')
 # Compared, in the order findings list them (SPEC §1).
 COMPARED = ('mode', 'primary', 'primary_reselect', 'miimon', 'updelay', 'downdelay',
             'arp_interval', 'arp_ip_target', 'lacp_rate', 'xmit_hash_policy', 'ad_select',
             'min_links', 'fail_over_mac')
-ACTIVE_SLAVE = ('active-backup', 'balance-tlb', 'balance-alb')
+ACTIVE_SLAVE = ACTIVE_SLAVE_MODES
 APPLIES = {  # option -> the modes it is compared in (SPEC §6); others: every mode
     'primary': ACTIVE_SLAVE,
     'lacp_rate': ('802.3ad',), 'ad_select': ('802.3ad',), 'min_links': ('802.3ad',),
