@@ -123,6 +123,33 @@ EXPECTED = {
     'lacp-never-up': [Expect('-b bond0', 2, ['no active aggregator'], ['N/A'])],
     'many-degraded': [Expect('', 1, ['BONDING WARNING - 100 of 100 bonds not OK: bond0: b0 down; '
                                      'bond1: b1 down; ', ' more) |'])],
+    # Issue 15: config drift. Bonds built from a configuration tree, then changed at
+    # runtime (scenarios.py: live runs read the tree with --root DRIFT_ROOT, replays the
+    # capture of it). nobody reads the same files as root (all 0644), so says the same.
+    'drift-ifcfg': [
+        Expect('--config-drift', 1, [
+            'BONDING WARNING - bond0: primary eth0 in /etc/sysconfig/network-scripts/ifcfg-bond0 '
+            'but eth1 running; '
+            'bond1: miimon 100 (running 200), updelay 5000 (running 10000) in '
+            '/etc/sysconfig/network-scripts/ifcfg-bond1 |']),
+        Expect('--config-drift -v', 1, [
+            'BONDING WARNING - bond0: primary eth0 in /etc/sysconfig/network-scripts/ifcfg-bond0:8 '
+            'but eth1 running; ',
+            'in /etc/sysconfig/network-scripts/ifcfg-bond1:8\n']),
+        Expect('--config-drift --state drift-option=critical', 2, [
+            'BONDING CRITICAL - bond0: primary eth0 in /etc/sysconfig/network-scripts/ifcfg-bond0 '
+            'but eth1 running; ']),
+        # without --config-drift the runtime change is invisible
+        Expect('', 0, ['BONDING OK - bond0 active-backup, active eth1 (primary), 2/2 slaves '
+                       'up; bond1 active-backup, active eth2 (primary), 2/2 slaves up |'])],
+    'drift-networkd': [Expect('--config-drift', 1, [
+        'BONDING WARNING - bond0: single slave eth0, no redundancy, eth1 in '
+        '/etc/systemd/network/30-bond0-eth1.network not enslaved |'])],
+    # the released eth0 was the primary: the kernel shows none, so no primary drift
+    'drift-ifupdown': [Expect('--config-drift', 1, [
+        'BONDING WARNING - bond0: single slave eth1, no redundancy, miimon 100 (running 200), '
+        'downdelay 200 (running 400) in /etc/network/interfaces.d/bond0, eth0 in '
+        '/etc/network/interfaces.d/bond0 not enslaved |'], ['primary'])],
 }
 # Replayed only: settling takes the kernel 60 s, too long for every CI run.
 FIXTURES_ONLY = {
@@ -149,3 +176,18 @@ MODE_CHANGED = Expect('-b bond0 -v', 0, [
 FLAP = Expect('-b bond0', 1, [
     'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h, last ',
     'failover from eth0 and back ', 'bond0_failures_window=1;0;;0'])
+# Live only: the drift scenarios checked as configured, before their runtime change
+# (scenarios.AS_CONFIGURED_ARGV, saved in the guest), as root and as nobody.
+AS_CONFIGURED = {
+    'drift-ifcfg': Expect('--config-drift -v --no-state', 0, [
+        'BONDING OK - bond0 active-backup, active eth0 (primary), 2/2 slaves up; '
+        'bond1 active-backup, active eth2 (primary), 2/2 slaves up\n',
+        '\n  ok: matches /etc/sysconfig/network-scripts/ifcfg-bond0 (initscripts)\n',
+        '\n  ok: matches /etc/sysconfig/network-scripts/ifcfg-bond1 (initscripts)\n']),
+    'drift-networkd': Expect('--config-drift -v --no-state', 0, [
+        'BONDING OK - bond0 active-backup, active eth0 (primary), 2/2 slaves up\n',
+        '\n  ok: matches /etc/systemd/network/10-bond0.netdev (systemd-networkd)\n']),
+    'drift-ifupdown': Expect('--config-drift -v --no-state', 0, [
+        'BONDING OK - bond0 active-backup, active eth0 (primary), 2/2 slaves up\n',
+        '\n  ok: matches /etc/network/interfaces.d/bond0 (ifupdown (ifenslave))\n']),
+}

@@ -544,11 +544,11 @@ enslave bond0 0 1; sysfs bond0 primary eth0; ip link set bond0 up
 sleep 0.5"""
 
 
-def drift(name, description, build, change):
+def drift(name, description, build, change, cost):
     """A drift scenario: the tree and the bond (`build`), the check as
     configured, then `change` at runtime."""
     return Scenario(name, description,
-                    f"{DRIFT_TREE}\n{build}\n{as_configured(name)}\n{change}\nsleep 0.5", cost=5)
+                    f"{DRIFT_TREE}\n{build}\n{as_configured(name)}\n{change}\nsleep 0.5", cost)
 
 
 SCENARIOS.update({s.name: s for s in [
@@ -557,19 +557,19 @@ SCENARIOS.update({s.name: s for s in [
           "over eth2, eth3, BONDING_OPTS mode=1 primary=eth<first> miimon=100 updelay=5000; "
           "checked as configured, then at runtime bond0's primary set to eth1 and bond1's "
           "miimon to 200 (the kernel rescales updelay to 10000)",
-          IFCFG, "sysfs bond0 primary eth1; sysfs bond1 miimon 200"),
+          IFCFG, "sysfs bond0 primary eth1; sysfs bond1 miimon 200", cost=8),
     drift("drift-networkd",
           "systemd-networkd (Debian 12): bond0 from 10-bond0.netdev (active-backup, "
           "MIIMonitorSec=100ms, UpDelaySec=2s, DownDelaySec=200ms, better) and a .network per "
           "slave (PrimarySlave= on eth0); checked as configured, then eth1 released "
           "(ip link set eth1 nomaster)",
-          NETWORKD, "ip link set eth1 nomaster"),
+          NETWORKD, "ip link set eth1 nomaster", cost=5),
     drift("drift-ifupdown",
           "Debian 12 ifupdown + ifenslave: bond0 from interfaces.d/bond0 (bond-slaves eth0 eth1, "
           "active-backup, miimon 100, downdelay 200, primary eth0); checked as configured, "
           "then miimon set to 200 (downdelay becomes 400) and the primary eth0 released: "
           "the kernel keeps the primary pending and shows none",
-          IFUPDOWN, "ip link set bond0 type bond miimon 200; ip link set eth0 nomaster"),
+          IFUPDOWN, "ip link set bond0 type bond miimon 200; ip link set eth0 nomaster", cost=3),
 ]})
 
 # The plugin inside the guest: the one installed next to this Python.

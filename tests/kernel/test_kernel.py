@@ -7,12 +7,19 @@ and must give what tests/expected.py says. Two boots run in parallel.
 """
 import pytest
 
-from expected import EXPECTED, FLAP, MODE_CHANGED, RENAMED, Expect, codes
+from expected import AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, Expect, codes
 from kernel import scenarios, uml
+
+
+def live_command(name, argv):
+    """The check in the guest; a drift scenario's configuration is in its own root."""
+    root = f'--root {scenarios.DRIFT_ROOT} ' if name.startswith('drift-') else ''
+    return f'$CHECK_BONDING {root}{argv}'
+
 
 # Live only, with the baseline stored by the scenario or by a first run:
 # the flap between two checks, and an ARP target gone (the slaves flap).
-LIVE = {name: [(f'$CHECK_BONDING {e.argv}', e) for e in expects]
+LIVE = {name: [(live_command(name, e.argv), e) for e in expects]
         for name, expects in EXPECTED.items()}
 LIVE['ab-flap'] = [(f'$CHECK_BONDING {FLAP.argv}', FLAP)]
 LIVE['ab-renamed-slave'] = [(f'$CHECK_BONDING {RENAMED.argv}', RENAMED)]
@@ -40,8 +47,24 @@ def test_check_in_the_real_kernel(live, name, index, user):
     result = live[name]
     assert result.ok, f'scenario {name} failed to build'
     run = result.commands[index * len(uml.USERS) + uml.USERS.index(user)]
+    assert_says(run, user, LIVE[name][index][1])
+
+
+BEFORE = [(name, user) for name in AS_CONFIGURED for user in uml.USERS]
+
+
+@pytest.mark.parametrize('name, user', BEFORE, ids=[f'{n}-as-configured-{u}' for n, u in BEFORE])
+def test_drift_scenario_matched_its_configuration_before_the_runtime_change(live, name, user):
+    result, expect = live[name], AS_CONFIGURED[name]
+    assert result.ok, f'scenario {name} failed to build'
+    assert expect.argv == scenarios.AS_CONFIGURED_ARGV  # what the scenario ran
+    runs = uml.read_commands(result.dir.parent / f'{name}.before',
+                             [live_command(name, expect.argv)])
+    assert_says(runs[uml.USERS.index(user)], user, expect)
+
+
+def assert_says(run, user, expect):
     assert run.user == user
-    expect = LIVE[name][index][1]
     assert 'Traceback' not in run.stdout + run.stderr
     assert run.returncode in codes(expect), run.stdout + run.stderr
     for text in expect.texts:
