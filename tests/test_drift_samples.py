@@ -308,3 +308,20 @@ def test_capture_strips_keyfiles_to_the_bond_groups(tmp_path):
             '[802-1x]\npassword=secret\n[match]\ninterface-name=e*\n')
     stripped = strip_keyfile(text)
     assert 'secret' not in stripped and 'mode=1' in stripped and 'interface-name=e*' in stripped
+
+
+def test_options_of_other_modules_are_not_taken_for_bonding_aliases(tmp_path):
+    """systemd's own modprobe.d file has `options dummy numdummies=0`: not a
+    bonding alias, so nothing to say about it (found live in the kernel test bed)."""
+    from check_bonding.drift import modprobe
+    from check_bonding.drift.files import Tree
+    conf = tmp_path / 'lib/modprobe.d'
+    conf.mkdir(parents=True)
+    (conf / 'systemd.conf').write_text('options bonding max_bonds=0\noptions dummy '
+                                       'numdummies=0\noptions ifb numifbs=0\n')
+    (tmp_path / 'etc').mkdir()
+    (tmp_path / 'etc/modprobe.conf').write_text('alias bond0 bonding\noptions bond0 miimon=100\n')
+    config = modprobe.read(Tree(str(tmp_path)))
+    assert config.notes == []
+    assert config.alias_options == {'bond0': {'miimon': config.alias_options['bond0']['miimon']}}
+    assert config.alias_options['bond0']['miimon'].value == 100

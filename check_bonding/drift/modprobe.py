@@ -48,6 +48,7 @@ def read(tree) -> Modprobe:
     max_bonds = []  # (value, file, line), in the order insmod gets them
     files = ['/etc/modprobe.conf'] + tree.layered(DIRS, ('.conf', '.alias'))
     seen = set()
+    other_modules = []  # `options X ...` for X not bonding: only X aliased to bonding counts
 
     def load(path, depth):
         if path in seen or depth > MAX_INCLUDES:
@@ -61,10 +62,15 @@ def read(tree) -> Modprobe:
             elif command.verb == 'include' and command.args:
                 for name in _included(tree, command.args[0]):
                     load(name, depth + 1)
-            elif command.verb == 'options' and len(command.args) >= 1:
+            elif command.verb == 'options' and command.args[:1] == ['bonding']:
                 _options(command, where, defaults, alias_options, max_bonds, notes)
+            elif command.verb == 'options' and len(command.args) >= 1:
+                other_modules.append((command, where))
     for path in files:
         load(path, 0)
+    for command, where in other_modules:  # aliases are known once every file is read
+        if aliases.get(command.args[0]) == 'bonding':
+            _options(command, where, defaults, alias_options, max_bonds, notes)
     loaded = _loaded_at_boot(tree)
     return Modprobe(defaults, aliases, alias_options, max_bonds, loaded, notes)
 
