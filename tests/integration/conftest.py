@@ -182,12 +182,16 @@ def plugin(daemon_user):
     if path is None:
         pytest.skip("check_bonding not installed: pip install . into the venv running "
                     "pytest, or set CHECK_BONDING_PLUGIN")
-    fix = ("use a venv built from /usr/bin/python3 outside /root (tools/test-all does), "
-           "or set CHECK_BONDING_PLUGIN to the installed /usr/lib/nagios/plugins/check_bonding")
+    fix = ("use a venv made from /usr/bin/python3, not from a Python under /root "
+           "(tools/test-all does), or set CHECK_BONDING_PLUGIN to the installed "
+           "/usr/lib/nagios/plugins/check_bonding")
     if not _readable_by_daemon_user(path, "-x"):
         pytest.skip(f"{DAEMON_USER} cannot execute {path} (a directory above it is not "
                     f"o+x?): {fix}")
-    probe = run([path, "--version"], as_daemon_user=True, merge_stderr=True)
+    try:
+        probe = run([path, "--version"], as_daemon_user=True, merge_stderr=True)
+    except OSError as e:  # exec itself refused, e.g. its interpreter is under /root
+        pytest.skip(f"{DAEMON_USER} cannot run {path} ({e.strerror}): {fix}")
     if probe.returncode in (126, 127) or "Permission denied" in probe.stdout \
             or not probe.stdout.startswith("check_bonding "):
         first = (probe.stdout.strip().splitlines() or ["no output"])[0]
