@@ -17,10 +17,10 @@ import errno
 import logging
 import os
 import re
-from collections import namedtuple
 from itertools import islice
 
 from .ifname import valid_ifname
+from .parse import record
 
 _log = logging.getLogger('nagiosplugin')
 
@@ -39,20 +39,25 @@ VM_BUSES = frozenset({'virtio', 'vmbus', 'xen'})
 VM_DRIVERS = frozenset({'vmxnet3', 'ena', 'gve', 'mana'})      # PCI NICs only VMs have
 
 
-class Stand(namedtuple('Stand', 'name kind why bottom net stacked top device bus driver '
-                                'function vf',
-                       defaults=(None,) * 5 + (False, None, None, None, None, None, False))):
-    """What slave `name` stands on.
+STAND_FIELDS = {
+    'name': None,       # the slave
+    'kind': None,       # 'pci', 'usb', 'device' (another bus: platform, ...), 'vm',
+                        # 'orphan-vf' (its PF not visible), 'virtual', 'unknown'
+    'why': None,        # vm: virtio, vmxnet3, ...; orphan-vf: its driver; virtual: veth,
+                        # tap, a DEVTYPE or ''; unknown: the reason
+    'bottom': None,     # the netdev under any VLANs/macvlans (None where not known)
+    'net': None,        # its sysfs directory, relative to the root
+    'stacked': False,   # the slave is stacked on `bottom`,
+    'top': None,        # as 'vlan' or 'stacked'
+    'device': None,     # the parent device's directory, under sys/devices/
+    'bus': None,        # names of its subsystem and driver links
+    'driver': None,
+    'function': None,   # PCI: the physical function (a VF's PF)
+    'vf': False,        # PCI: the device is a VF
+}
 
-    kind: 'pci', 'usb', 'device' (another bus, e.g. platform), 'vm' (why: virtio,
-    vmxnet3, ...), 'orphan-vf' (a VF whose PF is not visible; why: its driver),
-    'virtual' (why: veth, tap, a DEVTYPE or ''), 'unknown' (why: the reason).
-    bottom, net: the netdev under any VLANs/macvlans and its sysfs directory
-    (None where not known); stacked, top: whether `name` is stacked on it, and
-    as what ('vlan' or 'stacked'). device: the parent device's directory under
-    sys/devices/; function: for PCI the physical function (the PF of a VF), vf
-    whether the device is a VF.
-    """
+
+class Stand(record('Stand', STAND_FIELDS, 'What one slave stands on.')):
     __slots__ = ()
 
     @property
@@ -197,9 +202,7 @@ class Hardware:
 
     def stand(self, name: str, bond: str | None = None) -> Stand:
         """What slave `name` of `bond` stands on (memoised per interface)."""
-        if name not in self._stands:
-            self._stands[name] = self._find(name, self.net_dir(name), bond, 0)
-        return self._stands[name]
+        return self._stand(name, self.net_dir(name), bond, 0)
 
     def _stand(self, name: str, net: str | None, bond: str | None, depth: int) -> Stand:
         if name not in self._stands:
@@ -208,13 +211,13 @@ class Hardware:
 
     def _find(self, name: str, net: str | None, bond: str | None, depth: int) -> Stand:
         if net is None:
-            return Stand(name, 'unknown', 'no sysfs entry')
+            return Stand(name=name, kind='unknown', why='no sysfs entry')
         device = self.link(net + '/device')
         if device is not None:
-            return self._device(Stand(name, bottom=name, net=net), device)
+            return self._device(Stand(name=name, bottom=name, net=net), device)
         lowers = [n[6:] for n in self.listing(net, 'lower_')]
         if len(lowers) > 1:  # a team or bridge under the slave
-            return Stand(name, 'unknown', 'nested, not judged')
+            return Stand(name=name, kind='unknown', why='nested, not judged')
         if lowers:
             lower = lowers[0]
             lower_net = self.link(f'{net}/lower_{lower}') if valid_ifname(lower) else None
@@ -224,15 +227,17 @@ class Hardware:
             if lower is not None:
                 return self._stacked(name, net, lower, self.net_dir(lower), bond, depth)
         if net.startswith(DEVICES + 'virtual/'):
-            return Stand(name, 'virtual', self._virtual_kind(net), bottom=name, net=net)
-        return Stand(name, 'unknown', 'no device link in this tree', bottom=name, net=net)
+            return Stand(name=name, kind='virtual', why=self._virtual_kind(net), bottom=name,
+                         net=net)
+        return Stand(name=name, kind='unknown', why='no device link in this tree', bottom=name,
+                     net=net)
 
     def _stacked(self, name, net, lower, lower_net, bond, depth) -> Stand:
         """`name` on `lower`: what the lower stands on, seen from the top."""
         if lower_net is None:
-            return Stand(name, 'unknown', f'no sysfs entry for its lower {lower}')
+            return Stand(name=name, kind='unknown', why=f'no sysfs entry for its lower {lower}')
         if depth >= MAX_HOPS or self.devtype(lower_net) == 'bond':
-            return Stand(name, 'unknown', 'nested, not judged')
+            return Stand(name=name, kind='unknown', why='nested, not judged')
         below = self._stand(lower, lower_net, bond, depth + 1)
         if below.bottom is None:
             return below._replace(name=name)

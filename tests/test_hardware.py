@@ -15,7 +15,7 @@ from check_bonding.capture import capture
 from check_bonding.findings import FINDINGS
 from check_bonding.hardware import Hardware
 from check_bonding.system import System
-from conftest import FIXTURES, run_check
+from conftest import EXAMPLES, FIXTURES, run_check
 from test_hostile import FIRST_LINE
 from hwtree import Tree
 
@@ -692,13 +692,23 @@ def test_a_one_card_design_is_accepted_with_state(tmp_path):
     assert run_check(['--root', root, '--no-state']).code == 0
 
 
-def test_older_captures_gain_a_note_and_nothing_else(tmp_path):
-    result = run_check(['--root', FIXTURES / 'ab-healthy', '--no-state', '-v'])
-    assert result.output.splitlines()[:3] == [
-        'BONDING OK - bond0 active-backup, active eth0 (primary), 2/2 slaves up',
-        'bond0: ok - bond0 active-backup, active eth0 (primary), 2/2 slaves up',
+def test_older_captures_gain_a_note_and_nothing_else():
+    """examples/going-back was captured before --capture kept device links."""
+    result = run_check(['--root', EXAMPLES / 'going-back', '--no-state', '-v'])
+    assert result.output.splitlines()[:5] == [
+        'BONDING WARNING - bond0: eth0 going back',
+        'bond0: warning - bond0 active-backup, active eth1, 1/2 slaves up',
+        '  warning: eth0 going back',
+        '  ok: active eth1 while primary eth0 is not up',
         '  ok: hardware of eth0 and eth1 unknown (no device link in this tree)']
-    assert result.output.splitlines()[3].startswith('| ')
+    assert result.output.splitlines()[5].startswith('| ')
+
+
+def test_the_kernel_fixtures_know_their_veths():
+    """The fixtures captured from the real driver keep the class/net links."""
+    result = run_check(['--root', FIXTURES / 'ab-healthy', '--no-state', '-v'])
+    assert '\n  ok: eth0 and eth1 are virtual devices (veth): no hardware to compare\n' \
+        in result.output
 
 
 SAMPLES = (vlans_one_nic, sriov_vfs_one_pf, e810, usb, two_plus_two, pre_3_13, macvlans_one_nic)
