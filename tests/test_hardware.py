@@ -683,13 +683,13 @@ def test_a_one_card_design_is_accepted_with_state(tmp_path):
     root = build(tmp_path, two_cards_ok)
     shared = build(tmp_path / 'e810', e810)
     result = run_check(['--root', shared, '--no-state', '--state', 'shared-nic=ok', '-v'])
-    if 'unrecognized arguments: --state' in result.output:
-        pytest.skip('--state NAME=STATE is not in the CLI yet (issue 12)')
     assert result.code == 0
     assert result.first_line == 'BONDING OK - bond0 802.3ad, 2/2 slaves up'
     assert '  ok: enp162s0f0np0 and enp162s0f1np1 are ports of one NIC (PCI 0000:a2:00.0/.1): ' \
            'a card failure takes both\n' in result.output
     assert run_check(['--root', root, '--no-state']).code == 0
+    one_bond = run_check(['--root', shared, '--no-state', '--state', 'bond7=shared-nic=ok'])
+    assert one_bond.code == 1  # another bond's override does not apply
 
 
 def test_older_captures_gain_a_note_and_nothing_else():
