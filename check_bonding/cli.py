@@ -225,7 +225,7 @@ def bond_names(bonds: list, excluded: list) -> tuple:
     """-b and -x: valid interface names, none in both."""
     for name in bonds + excluded:
         if not valid_ifname(name):
-            raise UsageError(f"invalid interface name '{name}' (1-15 characters, "
+            raise UsageError(f"invalid interface name '{name}' (1-15 bytes, not . or .., "
                              "no '/', ':' or whitespace)")
     both = sorted(set(bonds) & set(excluded))
     if both:

@@ -178,11 +178,11 @@ def user_name(uid: int) -> str:
 
 def ownership(path: str) -> str:
     """' (directory of root, mode 0755)' for `path`, or its nearest existing parent."""
-    while path and path != '/':
+    while path:
         try:
             info = os.stat(path)
         except OSError:
-            path = os.path.dirname(path)
+            path = '' if path == os.path.dirname(path) else os.path.dirname(path)
             continue
         kind = 'directory' if stat.S_ISDIR(info.st_mode) else 'file'
         return f' ({kind} {path} of {user_name(info.st_uid)}, mode {info.st_mode & 0o7777:04o})'
@@ -234,7 +234,7 @@ class BaselineStore:
         where = getattr(err, 'filename', None) or self.directory
         me = user_name(os.geteuid())
         if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            fix = (f'this check runs as {me}: chown {me} {self.directory}, '
+            fix = (f'this check runs as {me}: install -d -o {me} -m 700 {self.directory}, '
                    f'or --state-dir a directory of {me}')
         else:
             fix = 'give --state-dir a writable directory'

@@ -212,7 +212,8 @@ def test_read_only_state_dir_for_the_nrpe_user_is_a_warning_with_the_fix():
     assert result.stdout.startswith(
         f'BONDING WARNING - bond1: cannot store baseline in {read_only}/bond1@')
     assert (f': Permission denied (directory {read_only} of root, mode 0755); this check runs as '
-            f'nobody: chown nobody {read_only}, or --state-dir a directory of nobody'
+            f'nobody: install -d -o nobody -m 700 {read_only}, or --state-dir a directory of '
+            'nobody'
             in result.stdout)
     assert list(read_only.iterdir()) == []
     shutil.rmtree(top)
