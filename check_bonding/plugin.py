@@ -5,12 +5,17 @@ Map: each metric BondResource.probe() yields, the context that judges it,
 and the identifiers of what it may find (findings.FINDINGS):
 
   metric                  context       judged by                    findings
-  <bond>                  bond          judge.judge (driver's view)  bond-down, not-primary, ...
+  <bond>                  bond          judge.judge (driver's view,  bond-down, not-primary,
+                                        sysfs links: links.py, 802.3ad: lacp.py)
+                                                                     no-carrier, lacp-*, ...
   <bond>                  no-such-bond  -                            no-such-bond
   <bond>                  unreadable    -                            bond-unreadable
   <bond>_slaves_up        slaves_up     -w/-c ranges (perfdata)      slave-down, no-slave-up,
                                                                      no-slaves
-  <bond>_failures_window  failures      --failures-* (perfdata)      link-failures, failover
+  <bond> options          options       expect.judge (--expect)      option-mismatch,
+                                                                     option-not-shown
+  <bond>_failures_window  failures      --failures-* (perfdata)      link-failures, failover,
+                                                                     link-failures-tolerated
   <bond> history          history       flaps.update via store       slave-left, failover,
                                                                      baseline-new, state-*
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
