@@ -44,35 +44,50 @@ def parse(text: str) -> list:
 
 def read(tree) -> Modprobe:
     """The bonding module's configuration as modprobe and the module see it."""
-    defaults, alias_options, aliases, notes = {}, {}, {}, []
-    max_bonds = []  # (value, file, line), in the order insmod gets them
-    files = ['/etc/modprobe.conf'] + tree.layered(DIRS, ('.conf', '.alias'))
-    seen = set()
-    other_modules = []  # `options X ...` for X not bonding: only X aliased to bonding counts
+    reader = _Reader(tree)
+    for path in ['/etc/modprobe.conf'] + tree.layered(DIRS, ('.conf', '.alias')):
+        reader.load(path, 0)
+    return reader.result(_loaded_at_boot(tree))
 
-    def load(path, depth):
-        if path in seen or depth > MAX_INCLUDES:
+
+class _Reader:
+    """The files in modprobe's order; `options X` for X other than bonding
+    counts only where X is an alias of bonding, known once every file is read."""
+
+    def __init__(self, tree):
+        self.tree = tree
+        self.defaults, self.alias_options, self.aliases, self.notes = {}, {}, {}, []
+        self.max_bonds = []  # (value, file, line), in the order insmod gets them
+        self.other_modules = []
+        self.seen = set()
+
+    def load(self, path: str, depth: int) -> None:
+        if path in self.seen or depth > MAX_INCLUDES:
             return
-        seen.add(path)
-        text = tree.text(path)
-        for command in parse(text or ''):
-            where = f'{path}'
-            if command.verb == 'alias' and len(command.args) >= 2:
-                aliases[command.args[0]] = command.args[1]
-            elif command.verb == 'include' and command.args:
-                for name in _included(tree, command.args[0]):
-                    load(name, depth + 1)
-            elif command.verb == 'options' and command.args[:1] == ['bonding']:
-                _options(command, where, defaults, alias_options, max_bonds, notes)
-            elif command.verb == 'options' and len(command.args) >= 1:
-                other_modules.append((command, where))
-    for path in files:
-        load(path, 0)
-    for command, where in other_modules:  # aliases are known once every file is read
-        if aliases.get(command.args[0]) == 'bonding':
-            _options(command, where, defaults, alias_options, max_bonds, notes)
-    loaded = _loaded_at_boot(tree)
-    return Modprobe(defaults, aliases, alias_options, max_bonds, loaded, notes)
+        self.seen.add(path)
+        for command in parse(self.tree.text(path) or ''):
+            self.command(command, path, depth)
+
+    def command(self, command, path: str, depth: int) -> None:
+        if command.verb == 'alias' and len(command.args) >= 2:
+            self.aliases[command.args[0]] = command.args[1]
+        elif command.verb == 'include' and command.args:
+            for name in _included(self.tree, command.args[0]):
+                self.load(name, depth + 1)
+        elif command.verb == 'options' and command.args[:1] == ['bonding']:
+            self.options(command, path)
+        elif command.verb == 'options' and command.args:
+            self.other_modules.append((command, path))
+
+    def options(self, command, path: str) -> None:
+        _options(command, path, self.defaults, self.alias_options, self.max_bonds, self.notes)
+
+    def result(self, loaded) -> Modprobe:
+        for command, path in self.other_modules:
+            if self.aliases.get(command.args[0]) == 'bonding':
+                self.options(command, path)
+        return Modprobe(self.defaults, self.aliases, self.alias_options, self.max_bonds,
+                        loaded, self.notes)
 
 
 def _options(command, path, defaults, alias_options, max_bonds, notes) -> None:
