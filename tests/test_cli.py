@@ -181,3 +181,16 @@ def test_capture_command_writes_a_replayable_tree_and_says_what_it_skipped(tmp_p
     blocked.write_text('')
     failed = run_process('--root', SEED, '--capture', blocked / 'cap')
     assert failed.returncode == 3 and 'cannot capture into' in failed.stdout
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['-m', '4', '-m', '1'], 'argument -m/--mode: given twice'),
+    (['-w', '2:', '-w', '1:'], 'argument -w/--warning: given twice'),
+    (['-t', '5', '-t', '6'], 'argument -t/--timeout: given twice'),
+    (['-w', ''], 'empty range for --warning'),
+    (['-c', ' '], 'empty range for --critical'),
+    (['--failures-warning', ''], 'empty range for --failures-warning'),
+])
+def test_option_order_never_matters_so_nothing_may_win_silently(argv, message):
+    result = run_check(['--root', SEED, '--no-state', *argv])
+    assert result.code == 3 and message in result.first_line, result.output

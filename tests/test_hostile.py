@@ -4,6 +4,8 @@ import errno
 import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -214,3 +216,31 @@ def test_a_damaged_state_file_of_the_right_format_is_set_aside_never_a_crash(fie
             assert flaps.valid_state(json.load(stored))
     damaged = [f.text for f in report.findings if 'set aside' in f.text]
     assert flaps.valid_state(state) or damaged
+
+
+def test_names_are_bytes_split_on_ascii_space_and_printed_escaped(tmp_path):
+    """A bond named em<U+2003>sp is one bond (not 'em' and 'sp'), -b takes it, and a
+    name with byte 0xff is read, found and printed as \\xff: the output stays UTF-8."""
+    seed = (EXAMPLES / 'seed-failover/proc/net/bonding/bond1').read_bytes()
+    bonding = tmp_path / 'proc/net/bonding'
+    bonding.mkdir(parents=True)
+    (bonding / 'em\u2003sp').write_bytes(seed)
+    (bonding / os.fsdecode(b'x\xff')).write_bytes(seed.replace(b'eth2', b'e\xff2'))
+    process = subprocess.run([sys.executable, '-m', 'check_bonding', '--root', tmp_path,
+                              '--no-state', '-v'], capture_output=True, timeout=60)
+    output = process.stdout.decode('utf-8')  # valid UTF-8, or this raises
+    assert process.returncode == 0, output
+    assert output.startswith('BONDING OK - em\u2003sp active-backup, active eth2 (primary), '
+                             '2/2 slaves up; x\\xff active-backup, active e\\xff2 (primary)')
+    assert "'e\\xff2_link_failures'=2c" in output
+    named = run_check(['--root', tmp_path, '--no-state', '-b', 'em\u2003sp'])
+    assert named.code == 0 and named.first_line.startswith('BONDING OK - em\u2003sp ')
+
+
+def test_perfdata_labels_stay_unique_for_names_that_differ_only_in_unsafe_characters(tmp_path):
+    seed = (EXAMPLES / 'seed-failover/proc/net/bonding/bond1').read_text()
+    make_tree(tmp_path, seed.replace('eth2', 'e=1').replace('eth3', 'e_1').encode(), {})
+    result = run_check(['--root', tmp_path, '--no-state'])
+    labels = [item.split('=')[0] for item in result.output.split('|', 1)[1].split()]
+    assert len(labels) == len(set(labels)), labels
+    assert "'e%3D1_link_failures'" in labels and 'e_1_link_failures' in labels
