@@ -37,8 +37,8 @@ SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
 BOND_LINK_ATTRS = {'operstate': ('operstate', value_or_none), 'flags': ('flags', to_hex),
                    'mtu': ('mtu', to_int), 'use_carrier': ('bonding/use_carrier', to_int),
                    'min_links': ('bonding/min_links', to_int)}
-SLAVE_LINK_ATTRS = {'carrier': ('carrier', to_int), 'operstate': ('operstate', value_or_none),
-                    'mtu': ('mtu', to_int)}
+SLAVE_LINK_ATTRS = {'carrier': ('carrier', to_int), 'mtu': ('mtu', to_int)}
+SLAVE_OPERSTATE = {'operstate': ('operstate', value_or_none)}  # only where carrier is not 1
 AGGREGATOR_ATTRS = {'id': ('ad_aggregator', to_int), 'ports': ('ad_num_ports', to_int),
                     'partner_mac': ('ad_partner_mac', value_or_none)}
 
@@ -159,16 +159,16 @@ class System:
         return record._replace(**filled) if filled else record
 
     def _fill_from_sysfs(self, bond: Bond) -> Bond:
-        """Complete what this reader's /proc view lacks, and only that: a
-        modern driver read as root costs no sysfs read at all."""
+        """Complete what this reader's /proc view lacks (speeds of old drivers,
+        802.3ad details hidden from unprivileged readers) and add what /proc
+        never shows (flags, carrier, MTU): a few small reads per interface."""
         bonding = f'sys/class/net/{bond.name}/bonding'
         bond = self._fill_missing(bond, bonding,
                                   BOND_ATTRS if bond.primary else BOND_ATTRS_NO_PRIMARY)
         slave_attrs = dict(SLAVE_ATTRS, **SLAVE_LINK_ATTRS)
         if bond.mode == '802.3ad':
             slave_attrs.update(SLAVE_LACP_ATTRS)
-        bond = bond._replace(slaves=tuple(
-            self._fill_missing(s, f'sys/class/net/{s.name}', slave_attrs) for s in bond.slaves))
+        bond = bond._replace(slaves=tuple(self._read_slave(s, slave_attrs) for s in bond.slaves))
         if bond.mode == '802.3ad' and bond.aggregator is None and not bond.no_active_aggregator:
             aggregator = self._fill_missing(Aggregator(), bonding, AGGREGATOR_ATTRS)
             if aggregator.id == 0:  # sysfs for what /proc tells root as "no active aggregator"
@@ -176,6 +176,13 @@ class System:
             elif aggregator.id is not None:
                 bond = bond._replace(aggregator=aggregator)
         return bond
+
+    def _read_slave(self, slave, attrs: dict):
+        directory = f'sys/class/net/{slave.name}'
+        slave = self._fill_missing(slave, directory, attrs)
+        if slave.carrier != 1:  # why not: set down, lower layer down, ... (-vv, no-carrier)
+            slave = self._fill_missing(slave, directory, SLAVE_OPERSTATE)
+        return slave
 
     @property
     def hardware(self):

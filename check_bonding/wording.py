@@ -144,7 +144,7 @@ def slave_facts(slave) -> list[str]:
     facts = [f'MII {slave.mii_status}']
     if slave.carrier is not None or slave.operstate is not None:
         carrier = {1: 'carrier', 0: 'no carrier'}.get(slave.carrier, 'carrier unknown')
-        facts.append(f'{carrier} (operstate {slave.operstate or "unknown"})')
+        facts.append(carrier + (f' (operstate {slave.operstate})' if slave.operstate else ''))
     if slave.mtu is not None:
         facts.append(f'MTU {slave.mtu}')
     if slave.speed is not None:
