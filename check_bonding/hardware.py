@@ -22,7 +22,7 @@ from itertools import islice
 from .ifname import valid_ifname
 from .parse import record
 
-_log = logging.getLogger('nagiosplugin')
+_log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 
 SYSFS_LIMIT = 4096   # one attribute is at most a page
 MAX_HOPS = 8         # VLAN on macvlan on ...: deeper is not judged

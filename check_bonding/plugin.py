@@ -34,6 +34,7 @@ in its own module, its identifiers in findings.FINDINGS.
 """
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
@@ -324,6 +325,10 @@ def run(options, clock: Callable[[], float] = time.time):
         raise nagiosplugin.Timeout(f'{options.timeout}s')
     signal.signal(signal.SIGALRM, expired)
     signal.alarm(options.timeout)  # discovery too must not outlive -t
+    # nagiosplugin sets its loggers to DEBUG and filters at -vvv only: a run that
+    # prints nothing of what was read must not build a log record for every read
+    logging.getLogger('nagiosplugin.check_bonding').setLevel(
+        logging.DEBUG if options.verbose >= 3 else logging.INFO)
     try:
         check = nagiosplugin.Check(*resources(options, System(options.root), clock),
                                    *contexts(options), BondSummary(options.verbose),

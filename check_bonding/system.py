@@ -16,7 +16,7 @@ from .ifname import split_names, valid_ifname
 from .parse import (ASCII_WHITESPACE, IFF_UP, Aggregator, Bond, first_word, mode_name, parse_proc,
                     speed_of, to_hex, to_int, value_or_none)
 
-_log = logging.getLogger('nagiosplugin')
+_log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 
 PROC_LIMIT = 256 * 1024   # a 802.3ad bond with 100 slaves prints ~70 KiB
 SYSFS_LIMIT = 4096        # one sysfs attribute is at most a page
