@@ -15,10 +15,8 @@ from nagiosplugin.state import Ok
 from . import lacp, links
 from .findings import Finding, found
 from .links import min_links_hold
-from .parse import ACTIVE_SLAVE_MODES, IFF_UP, Bond
+from .parse import ACTIVE_SLAVE_MODES, IFF_UP, SPREADING_MODES, Bond
 
-# Modes that spread traffic over the slaves: there speeds must match.
-SPREADING_MODES = ('balance-rr', 'balance-xor', '802.3ad', 'balance-tlb', 'balance-alb')
 # Modes whose logic needs each slave's speed (bonding.rst: 802.3ad, tlb, alb).
 SPEED_MODES = ('802.3ad', 'balance-tlb', 'balance-alb')
 # The kernel's SPEED_UNKNOWN and DUPLEX_UNKNOWN, compared as unsigned numbers

@@ -9,11 +9,7 @@ from __future__ import annotations
 from nagiosplugin.state import Ok, Warn
 
 from .findings import Finding, found
-from .parse import Bond
-
-# Where a slave without carrier that the bond counts up drops traffic: the
-# active slave in active-backup, every slave where traffic is spread.
-SPREADING_MODES = ('balance-rr', 'balance-xor', '802.3ad', 'balance-tlb', 'balance-alb')
+from .parse import SPREADING_MODES, Bond
 
 
 def carrier(bond: Bond, expect) -> list[Finding]:
@@ -32,6 +28,8 @@ def carrier(bond: Bond, expect) -> list[Finding]:
             findings.append(found('no-carrier', f'{what} but the bond counts it up ({why})',
                                   slave.name, Ok))
         else:
+            # traffic goes through it: the active slave in active-backup, any
+            # slave where the mode spreads traffic
             dropping = (slave.name == bond.active_slave if bond.mode == 'active-backup'
                         else bond.mode in SPREADING_MODES)
             findings.append(found('no-carrier', f'{what} but the bond counts it up (no link '
@@ -68,9 +66,9 @@ def ports_up(bond: Bond) -> int:
 
 def min_links_hold(bond: Bond) -> list[Finding]:
     """802.3ad with fewer ports up than min_links: the bond is down by design."""
-    if bond.mode != '802.3ad' or not bond.min_links or ports_up(bond) >= bond.min_links:
-        return []
     up = ports_up(bond)
+    if bond.mode != '802.3ad' or not bond.min_links or up >= bond.min_links:
+        return []
     return [found('bond-min-links', f'held down by min_links {bond.min_links}: '
                                     f'{up} port{"s" if up != 1 else ""} up')]
 

@@ -24,6 +24,8 @@ PROC_MODE_NAMES = {
 }
 # Modes where exactly one slave carries the traffic (or the receive side).
 ACTIVE_SLAVE_MODES = ('active-backup', 'balance-tlb', 'balance-alb')
+# Modes that spread traffic over all slaves.
+SPREADING_MODES = ('balance-rr', 'balance-xor', '802.3ad', 'balance-tlb', 'balance-alb')
 
 # IEEE 802.1AX port state bits, as in bonding_slave/ad_*_oper_port_state.
 LACP_BITS = ('activity', 'timeout', 'aggregation', 'synchronization',
@@ -154,6 +156,11 @@ def to_hex(text: str | None) -> int | None:
         return None
 
 
+def aggregator_id(text: str | None) -> int | None:
+    """An 802.3ad aggregator id; 0 and N/A mean none."""
+    return to_int(text) or None
+
+
 def first_word(text: str | None) -> str | None:
     """'always' of sysfs 'always 0'; None for an absent or empty value."""
     words = (text or '').split()
@@ -235,7 +242,7 @@ SLAVE_KEYS = {
     'Link Failure Count': ('link_failures', to_int),
     'Permanent HW addr': ('perm_hwaddr', _text),
     'Slave queue ID': ('queue_id', to_int),
-    'Aggregator ID': ('aggregator_id', lambda text: to_int(text) or None),  # 0: none
+    'Aggregator ID': ('aggregator_id', aggregator_id),
     'Actor Churn State': ('actor_churn', _text),
     'Partner Churn State': ('partner_churn', _text),
 }

@@ -13,8 +13,8 @@ import re
 
 from .findings import found
 from .ifname import split_names, valid_ifname
-from .parse import (ASCII_WHITESPACE, IFF_UP, Aggregator, Bond, first_word, mode_name, parse_proc,
-                    speed_of, to_hex, to_int, value_or_none)
+from .parse import (ASCII_WHITESPACE, IFF_UP, Aggregator, Bond, aggregator_id, first_word,
+                    mode_name, parse_proc, speed_of, to_hex, to_int, value_or_none)
 
 _log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 
@@ -28,7 +28,7 @@ BOND_ATTRS_NO_PRIMARY = {'mode': ('mode', lambda text: mode_name(first_word(text
 BOND_ATTRS = dict(BOND_ATTRS_NO_PRIMARY, primary_reselect=('primary_reselect', first_word))
 SLAVE_ATTRS = {'speed': ('speed', speed_of), 'duplex': ('duplex', value_or_none)}
 SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
-    'aggregator_id': ('bonding_slave/ad_aggregator_id', lambda text: to_int(text) or None),
+    'aggregator_id': ('bonding_slave/ad_aggregator_id', aggregator_id),
     'actor_port_state': ('bonding_slave/ad_actor_oper_port_state', to_int),
     'partner_port_state': ('bonding_slave/ad_partner_oper_port_state', to_int),
 }
