@@ -139,7 +139,7 @@ FINDINGS = {
     'drift-note': Kind(Ok, 'what the configuration says that does not change the bond: '
                            'options the mode ignores, ignored files, arp_ip_target order'),
     'drift-match': Kind(Ok, 'the running bond matches its configuration'),
-    # Hardware single points of failure (spof.py over hardware.py): always on
+    # Hardware single points of failure (shared_hardware.py over hardware.py): always on
     'shared-port': Kind(Warn, 'every slave rides one port or cable: VLANs or macvlans of one '
                               'interface, VFs of one PF, partitions of one port, sub-ports of '
                               'one split port'),

@@ -20,7 +20,7 @@ import re
 from itertools import islice
 
 from .ifname import valid_ifname
-from .parse import record
+from .records import record
 
 _log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 

@@ -2,12 +2,11 @@
 
 Pure functions from text to small immutable records, no I/O, so every
 sample of every driver generation can be tested directly. Unknown lines are
-ignored. The records are namedtuples, not dataclasses: importing dataclasses
-(and with it inspect) would cost every run ~4 ms, a tenth of the plugin's budget.
+ignored. The records are records.record namedtuples.
 """
 from __future__ import annotations
 
-from collections import namedtuple
+from .records import record
 
 # Kernel mode names (sysfs `mode`, `BONDING_OPTS mode=`) by number, and the
 # long names /proc prints for them (bond_mode_name() in the driver).
@@ -36,14 +35,6 @@ IFF_UP = 0x1  # in sysfs `flags`: the interface is set up (ip link set up)
 # What the kernel's isspace() and Python's str.strip() agree on; names may
 # hold other (Unicode) spaces, so names are stripped of these only.
 ASCII_WHITESPACE = ' \t\n\r\x0b\x0c'
-
-
-def record(typename: str, fields: dict, doc: str):
-    """A namedtuple whose fields and their defaults are one visible table.
-    Construct it by keyword: Bond(name='bond0', mode='active-backup')."""
-    cls = namedtuple(typename, fields, defaults=tuple(fields.values()))
-    cls.__doc__ = doc
-    return cls
 
 
 AGGREGATOR_FIELDS = {

@@ -19,7 +19,7 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond> history          history       flaps.update via store       slave-left, failover,
                                                                      baseline-new, state-*
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
-  <bond> hardware         hardware      spof.judge over hardware.py  shared-port, shared-nic,
+  <bond> hardware         hardware      shared_hardware.judge        shared-port, shared-nic,
                                                                      hardware-*, lacp-one-partner
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
@@ -45,7 +45,7 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .findings import found, restate
 from .judge import Expectation, judge
-from .spof import judge as judge_hardware
+from .shared_hardware import judge as judge_hardware
 from .system import System
 from .wording import BondSummary, label
 
@@ -149,10 +149,10 @@ class ConfigDrift(nagiosplugin.Resource):
         yield nagiosplugin.Metric('config drift', self.findings, context='drift')
 
 
-def with_drift(options, bonds: list) -> list:
+def with_drift(options, system: System, bonds: list) -> list:
     """The bond resources with their drift findings, plus the run's (--config-drift)."""
     from .drift import check
-    report = check(options.root, [b.bond_name for b in bonds], options.config_source,
+    report = check(system, [b.bond_name for b in bonds], options.config_source,
                    options.verbose)
     for resource in bonds:
         resource.drift = report.bonds.get(resource.bond_name)
@@ -285,7 +285,7 @@ def resources(options, system: System, clock) -> list:
                               options.reset, clock)
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
     if options.config_drift:
-        bonds = with_drift(options, bonds)
+        bonds = with_drift(options, system, bonds)
     return (bonds + [RunNotes(notes)]) if notes else bonds
 
 

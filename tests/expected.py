@@ -2,7 +2,7 @@
 
 One table for both uses: tests/kernel/test_kernel.py runs the installed plugin
 inside the real kernel, as root and as nobody; tests/test_fixtures.py replays
-the same scenarios from their captures in tests/fixtures/ in a second.
+the same scenarios from their captures in tests/data/fixtures/ in a second.
 """
 from collections import namedtuple
 

@@ -4,7 +4,7 @@ The layout is the kernel's: every device under sys/devices/ (PCI functions
 below their root bus and bridges, USB interfaces below hubs), a netdev's
 directory below its device (or in devices/virtual/net), class/net/<if> and
 every link relative, as kernfs writes them. /proc/net/bonding text is what
-the 6.1 driver prints (tests/fixtures), with names and MACs filled in.
+the 6.1 driver prints (tests/data/fixtures), with names and MACs filled in.
 
     tree = Tree(tmp_path)
     card = tree.pci('pci0000:00/0000:00:01.0/0000:02:00.0', driver='igb')

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, run_check
+from helpers import EXAMPLES, run_check
 
 SEED = EXAMPLES / 'seed-failover'
 # The guidelines' first line: SERVICE STATUS - text [| perfdata]

@@ -6,16 +6,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from check_bonding.drift import (files, ifupdown, keyfile, model, modprobe, netplan, networkd,
                                  nm, shellvars)
-from conftest import run_check
+from helpers import DRIFT_SAMPLES as SAMPLES, run_check
 
-SAMPLES = Path(__file__).resolve().parent / 'drift' / 'samples'
 FIRST_LINE = re.compile(r"BONDING (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| .+)?")
 CONFIG_LINES = ['BONDING_OPTS="mode=1 miimon=100"', "MASTER='bond0'", 'SLAVE=yes',
                 '[Bond]', 'Mode=active-backup\\', 'MIIMonitorSec=1min 40s', '[connection]',
@@ -111,7 +109,7 @@ def test_the_reader_stays_inside_the_root(tmp_path):
 
 def test_the_hostile_sample_gives_a_note_per_file_and_no_crash(tmp_path):
     from check_bonding import drift
-    prediction, tree = drift.predict(str(SAMPLES / 'hostile-inputs'))
+    prediction, tree = drift.configuration(str(SAMPLES / 'hostile-inputs'))
     notes = '\n'.join(prediction.notes + tree.notes)
     for text in ('ifcfg-eth9: symlink or path leaves --root', 'ifcfg-eth8: link target absent',
                  'loop.conf: Too many levels', 'ifcfg-bond6: binary, ignored',

@@ -1,18 +1,16 @@
-"""--config-drift on the spec's sample trees (tests/drift/samples, SPEC §8): the
+"""--config-drift on the spec's sample trees (tests/data/drift): the
 predicted boot state of every format, and the findings of the five trees that
 carry a real-driver capture, end to end. Permissions cannot live in git: each
 test works on a copy, with NetworkManager keyfiles 0600 as NM wants them."""
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from check_bonding import drift
 from check_bonding.drift import netplan
-from conftest import run_check
+from helpers import DRIFT_SAMPLES as SAMPLES, run_check
 
-SAMPLES = Path(__file__).resolve().parent / 'drift' / 'samples'
 needs_yaml = pytest.mark.skipif(not netplan.available(), reason='PyYAML (python3-yaml) is not '
                                 'installed: netplan samples cannot be read')
 
@@ -27,7 +25,7 @@ def copy(tmp_path, name, keyfile_mode=0o600):
 
 
 def predicted(tmp_path, name, source='auto'):
-    prediction, tree = drift.predict(str(copy(tmp_path, name)), source)
+    prediction, tree = drift.configuration(str(copy(tmp_path, name)), source)
     return prediction, tree
 
 

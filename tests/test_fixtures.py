@@ -1,10 +1,10 @@
-"""The kernel scenarios replayed from their captures (tests/fixtures/, written by
-`python tests/kernel/scenarios.py --dest tests/fixtures`): what the real driver
+"""The kernel scenarios replayed from their captures (tests/data/fixtures/, written by
+`python tests/kernel/scenarios.py --dest tests/data/fixtures`): what the real driver
 printed, checked in a second without booting it. The 802.3ad ones are replayed
 from the root capture and from the unprivileged one (<name>.nobody)."""
 import pytest
 
-from conftest import FIXTURES, run_check
+from helpers import FIXTURES, run_check
 from expected import EXPECTED, FIXTURES_ONLY, codes
 
 CASES = [(name, view, expect) for name, expects in {**EXPECTED, **FIXTURES_ONLY}.items()

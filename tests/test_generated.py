@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from check_bonding import cli
+from check_bonding.options import parser as plugin_parser
 
-from conftest import ROOT as REPO
+from helpers import ROOT as REPO
 
 spec = importlib.util.spec_from_file_location('generate', REPO / 'tools/generate.py')
 generate = importlib.util.module_from_spec(spec)
@@ -179,9 +179,9 @@ def test_manpage_command_writes_a_clean_roff_page(tmp_path):
 # --- a parser that grows: new options need no edit, or fail naming the option
 
 def grown(monkeypatch, *add):
-    """Make generate see cli.parser() plus the arguments in add."""
+    """Make generate see plugin_parser() plus the arguments in add."""
     def parser():
-        p = cli.parser()
+        p = plugin_parser()
         for args, kwargs in add:
             p.add_argument(*args, **kwargs)
         return p

@@ -1,4 +1,4 @@
-"""Hardware single points of failure (hardware.py, spof.py) on trees modelled on
+"""Hardware single points of failure (hardware.py, shared_hardware.py) on trees modelled on
 real NICs (tests/hwtree.py): what each slave stands on, the finding or the -v
 notes, hostile trees, and what it costs."""
 
@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from check_bonding import spof
+from check_bonding import shared_hardware
 from check_bonding.capture import capture
 from check_bonding.findings import FINDINGS
 from check_bonding.hardware import Hardware
 from check_bonding.system import System
-from conftest import EXAMPLES, FIXTURES, run_check
+from helpers import EXAMPLES, FIXTURES, run_check
 from test_hostile import FIRST_LINE
 from hwtree import Tree
 
@@ -404,7 +404,7 @@ def build(tmp_path, sample):
 
 def hardware_findings(root, bond):
     system = System(root)
-    return spof.judge(system.read_bond(bond), Hardware(system))
+    return shared_hardware.judge(system.read_bond(bond), Hardware(system))
 
 
 @pytest.mark.parametrize('name', CASES)
@@ -494,7 +494,7 @@ def judge_watched(monkeypatch, root, bond='bond0'):
     system = System(root)
     parsed = system.read_bond(bond)  # System's own reads are not this module's
     watch = Accesses(monkeypatch)
-    findings = spof.judge(parsed, Hardware(system))
+    findings = shared_hardware.judge(parsed, Hardware(system))
     monkeypatch.undo()
     return findings, watch.outside(root)
 
@@ -778,7 +778,7 @@ def test_a_slave_costs_a_few_syscalls(tmp_path, monkeypatch):
     monkeypatch.setattr(os.path, 'realpath', lambda path, real=os.path.realpath: (
         resolved.append(path), real(path))[1])
     hardware = Hardware(system)
-    notes = [spof.judge(bond, hardware) for bond in bonds]
+    notes = [shared_hardware.judge(bond, hardware) for bond in bonds]
     per_slave = len(watch.seen) / 128
     assert notes[5][0].text == ('p10p1 and p10p2 share NIC 0000:0b:00.0, p11p1 and p11p2 share '
                                 'NIC 0000:0c:00.0: no single card carries all 4')

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from check_bonding.parse import parse_proc
-from conftest import EXAMPLES, run_check
+from helpers import EXAMPLES, run_check
 
 FIRST_LINE = re.compile(r"BONDING (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| .+)?")
 REAL_LINES = (EXAMPLES / 'seed-failover/proc/net/bonding/bond0').read_text().splitlines() + [

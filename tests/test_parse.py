@@ -1,11 +1,10 @@
 """The proc parser on samples of every driver generation and mode."""
-from pathlib import Path
 
 import pytest
 
 from check_bonding.parse import mode_name, parse_proc, port_state_flags, speed_of
 
-SAMPLES = Path(__file__).parent / 'samples'
+from helpers import SAMPLES
 
 
 def sample(name):

@@ -13,7 +13,7 @@ import sys
 import time
 
 from check_bonding import flaps
-from conftest import EXAMPLES
+from helpers import EXAMPLES
 
 CONCURRENT, ROUNDS = 50, 20
 

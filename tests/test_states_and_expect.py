@@ -9,7 +9,7 @@ from nagiosplugin.state import Critical, Ok, Warn
 
 from check_bonding.expect import KEYS, normalise
 from check_bonding.findings import FINDINGS, found, restate
-from conftest import EXAMPLES, FIXTURES, run_check
+from helpers import EXAMPLES, FIXTURES, run_check
 
 LACP = FIXTURES / 'lacp-healthy'
 

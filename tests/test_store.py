@@ -16,7 +16,7 @@ import pytest
 from check_bonding import flaps
 from check_bonding.parse import Bond, Slave
 from check_bonding.store import BaselineStore, default_state_dir, root_tag, state_path
-from conftest import EXAMPLES
+from helpers import EXAMPLES
 
 SEED = EXAMPLES / 'seed-failover'
 

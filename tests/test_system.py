@@ -6,7 +6,7 @@ import pytest
 from check_bonding.capture import CaptureTree, capture
 from check_bonding.parse import Bond
 from check_bonding.system import System
-from conftest import EXAMPLES
+from helpers import EXAMPLES
 
 SEED = EXAMPLES / 'seed-failover'
 NET_DEV = '''Inter-|   Receive                                                |  Transmit

@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ..findings import found
-from ..system import System
-from . import compare, netplan, predict as prediction, running
+from . import compare, netplan, predict, running
 from .files import Tree
 
 Drift = namedtuple('Drift', 'bonds run')  # {bond: [Finding]}, [Finding] about the run
@@ -29,16 +28,17 @@ Context = namedtuple('Context', 'complete sources verbose')
 SUDOERS_HINT = 'run as root or grant read access (see contrib/sudoers)'
 
 
-def predict(root: str = '/', source: str = 'auto') -> tuple:
+def configuration(root: str = '/', source: str = 'auto') -> tuple:
     """(Prediction, Tree): every definition the configuration under `root` gives."""
     tree = Tree(root)
-    return prediction.predict(tree, source), tree
+    return predict.predict(tree, source), tree
 
 
-def check(root: str, bonds, source: str = 'auto', verbose: int = 0) -> Drift:
-    """Drift findings for each running bond in `bonds`, and about the run."""
-    result, tree = predict(root, source)
-    system = System(root)
+def check(system, bonds, source: str = 'auto', verbose: int = 0) -> Drift:
+    """Drift findings for each running bond in `bonds` of the system.System
+    `system` (the check's own: its root holds the configuration too), and
+    about the run."""
+    result, tree = configuration(system.root, source)
     relevant = [u for u in tree.unreadable if u[2] in result.sources or u[2] == 'modprobe']
     context = Context(not relevant and not result.yaml_missing,
                       result.sources, verbose)
@@ -65,4 +65,4 @@ def run_findings(result, tree, unreadable) -> list:
 
 def files_read(root: str, source: str = 'auto') -> Tree:
     """The Tree after a prediction: the files, links and paths the readers used (--capture)."""
-    return predict(root, source)[1]
+    return configuration(root, source)[1]
