@@ -12,8 +12,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from check_bonding import flaps
 from helpers import EXAMPLES
+
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
 
 CONCURRENT, ROUNDS = 50, 20
 

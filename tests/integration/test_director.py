@@ -27,6 +27,8 @@ import pytest
 from .conftest import CONTRIB, Daemon
 from .test_icinga2 import DIRS, ICINGA2, ITL_COMMAND, read_netstrings, split_output
 
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 SCENARIOS = {  # name: (basket, its command section, Icinga defines bonding)
     "director-command": (CONTRIB / "icinga/director/bonding-basket.json", "Command", False),
     "icinga-command": (CONTRIB / "icinga/director/bonding-basket-external-command.json",

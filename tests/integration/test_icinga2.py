@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 ICINGA2 = "/usr/sbin/icinga2"
 # where the packages (debian/, rpm/) install the CheckCommand: <plugins-contrib> includes it
 ITL_COMMAND = Path("/usr/share/icinga2/include/plugins-contrib.d/check_bonding.conf")

@@ -2,6 +2,10 @@
 
 import re
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 
 NAGIOS4 = "/usr/sbin/nagios4"
 

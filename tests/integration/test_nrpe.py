@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 NRPE = "/usr/sbin/nrpe"
 CHECK_NRPE = "/usr/lib/nagios/plugins/check_nrpe"
 

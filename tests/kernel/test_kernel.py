@@ -10,6 +10,8 @@ import pytest
 from expected import AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, Expect, codes
 from kernel import scenarios, uml
 
+pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
+
 
 def live_command(name, argv):
     """The check in the guest; a drift scenario's configuration is in its own root."""
