@@ -185,6 +185,9 @@ def test_sigkill_at_random_points_always_leaves_a_loadable_baseline(state_dir):
     for _ in range(15):
         writers = [subprocess.Popen([sys.executable, '-c', WRITER, str(state_dir)])
                    for _ in range(2)]
+        deadline = time.monotonic() + 60  # the first write, however busy the machine
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         time.sleep(0.3 + rng.random() * 0.3)
         for w in writers:
             w.send_signal(signal.SIGKILL)
