@@ -25,10 +25,10 @@ DESIGN = ROOT / 'docs/design'
 # and .git (a worktree's is a file)
 SKIPPED = {'.git', '__pycache__', '.hypothesis', '.pytest_cache', '.ruff_cache', '.tox', '.nox',
            '.venv', 'venv', 'build', 'dist', '.pybuild', 'node_modules', 'captures'}
-# Captured trees and configuration samples are data, not references: only their
-# Markdown is read.
+# Captured trees and configuration samples are data, not references: only the
+# Markdown at the top of these directories is read.
 DATA_DIRS = (ROOT / 'tests/data', ROOT / 'examples')
-THIS_FILE = Path(__file__).resolve()  # names the patterns it looks for
+THIS_FILE = ROOT / 'tests/test_docs.py'  # names the patterns it looks for
 # Written for another repository: its relative links are relative to that one.
 FOREIGN = {ROOT / 'contrib/icinga/ITL.md'}  # an entry of Icinga 2's doc/ (tools/generate.py)
 
@@ -51,16 +51,17 @@ SCHEME = re.compile(r'^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)')
 
 
 def tree_files():
-    """Every text file of the repository but build output and caches; under the
-    data directories only Markdown."""
+    """Every text file of the repository but build output and caches; of the data
+    directories only their own Markdown."""
     for directory, dirs, files in os.walk(ROOT):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED and not d.endswith('.egg-info'))
         here = Path(directory)
-        in_data = any(here == d or d in here.parents for d in DATA_DIRS)
+        in_data = here in DATA_DIRS
+        dirs[:] = [] if in_data else sorted(
+            d for d in dirs if d not in SKIPPED and not d.endswith('.egg-info'))
         for name in sorted(files):
             path = here / name
-            if name in SKIPPED or path.is_symlink() or path.resolve() == THIS_FILE or \
-                    in_data and path.suffix != '.md':
+            if name in SKIPPED or in_data and path.suffix != '.md' or path.is_symlink() or \
+                    path == THIS_FILE:
                 continue
             data = path.read_bytes()
             if b'\0' in data:
