@@ -139,6 +139,7 @@ content = st.one_of(config_text.map(str.encode), st.binary(max_size=200),
                     st.sampled_from(['dir', 'loop', 'escape', 'fifo', 'devnull']))
 
 
+@pytest.mark.slow  # 40 whole checks on generated trees, seconds
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(CONFIG_PATHS), content, max_size=6),
        st.sampled_from(['auto', 'ifcfg', 'nm', 'netplan', 'networkd', 'ifupdown', 'ifupdown2',

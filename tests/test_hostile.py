@@ -66,6 +66,7 @@ sysfs_content = st.one_of(st.binary(max_size=64), st.sampled_from(['dir', 'loop'
                           st.sampled_from([b'bond0\n', b'4\n', b'-1\n', b'x' * 5000]))
 
 
+@pytest.mark.slow  # 60 whole checks on generated trees, seconds
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(proc_text.map(str.encode), st.binary(max_size=2000)),
        st.dictionaries(sysfs_file, sysfs_content, max_size=5),
@@ -190,6 +191,7 @@ json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(
                           max_leaves=12)
 
 
+@pytest.mark.slow  # 150 generated state files, seconds
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(['time', 'active', 'boot_id', 'slaves', 'events', 'samples', 'eth0',
                         'link_failures', 'perm_hwaddr', 'event']), json_value)

@@ -141,6 +141,7 @@ store.update(bond, 'boot')
 '''
 
 
+@pytest.mark.slow  # dozens of processes, 3 s
 def test_concurrent_runs_serialise_and_none_loses_its_update(state_dir):
     """24 processes released at one instant, each seeing its own new slave:
     every one's "joined" event must be in the history. Without the lock
@@ -179,6 +180,7 @@ for count in range(100000):
 '''
 
 
+@pytest.mark.slow  # 15 rounds of kills, 7 s of waiting (the fast lane leaves it out)
 def test_sigkill_at_random_points_always_leaves_a_loadable_baseline(state_dir):
     rng = random.Random(4)
     path = state_dir / 'bond0.json'

@@ -7,7 +7,7 @@ as root. Packages: see APT_PACKAGES next to this file.
 Environment:
   CHECK_BONDING_PLUGIN   plugin to test (default: the check_bonding next to the
                          Python running pytest, <repo>/.venv/bin/check_bonding,
-                         then check_bonding on PATH); tools/test-all sets it to
+                         then check_bonding on PATH); CI's deb stage sets it to
                          the packaged /usr/lib/nagios/plugins/check_bonding
   CHECK_BONDING_EXAMPLE  tree for --root (default: <repo>/examples/seed-failover)
 """
@@ -173,7 +173,7 @@ def plugin(daemon_user):
 
     Skips, with the reason and the fix, when there is none or when nagios
     cannot run it (e.g. a venv made from a Python under /root, as pyenv's
-    is): ``tools/test-all`` builds its venvs from /usr/bin/python3 under /opt.
+    is): CI (tox.ini) builds its venvs from /usr/bin/python3 under /opt.
     """
     candidates = [os.environ.get("CHECK_BONDING_PLUGIN"),
                   Path(sys.executable).parent / "check_bonding",  # the venv running pytest
@@ -183,7 +183,7 @@ def plugin(daemon_user):
         pytest.skip("check_bonding not installed: pip install . into the venv running "
                     "pytest, or set CHECK_BONDING_PLUGIN")
     fix = ("use a venv made from /usr/bin/python3, not from a Python under /root "
-           "(tools/test-all does), or set CHECK_BONDING_PLUGIN to the installed "
+           "(CI's tox.ini does), or set CHECK_BONDING_PLUGIN to the installed "
            "/usr/lib/nagios/plugins/check_bonding")
     if not _readable_by_daemon_user(path, "-x"):
         pytest.skip(f"{DAEMON_USER} cannot execute {path} (a directory above it is not "

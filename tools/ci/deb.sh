@@ -13,8 +13,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PACKAGE=monitoring-plugins-bonding PLUGIN=/usr/lib/nagios/plugins/check_bonding
 die() { printf 'deb: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root to install the package"
-bash "$HERE/deb-build.sh" "$DIST" "$WORK"
-DEB=$(ls "$WORK"/deb/${PACKAGE}_*_all.deb)
+bash "$HERE/deb-build.sh" "$DIST" | tee "$WORK/deb-build.out"
+DEB=$(tail -n 1 "$WORK/deb-build.out")
 
 # Everything on the host outside the places that change anyway.
 host_files() {
