@@ -22,10 +22,10 @@ from .ifname import valid_ifname
 EXPECT_KEYS = ('ad_actor_sys_prio', 'ad_actor_system', 'ad_select', 'ad_user_port_key',
                'all_slaves_active', 'arp_all_targets', 'arp_interval', 'arp_ip_target',
                'arp_missed_max', 'arp_validate', 'downdelay', 'fail_over_mac', 'lacp_active',
-               'lacp_rate', 'lp_interval', 'miimon', 'min_links', 'num_grat_arp',
-               'num_unsol_na', 'packets_per_slave', 'peer_notif_delay', 'primary',
-               'primary_reselect', 'resend_igmp', 'tlb_dynamic_lb', 'updelay', 'use_carrier',
-               'xmit_hash_policy')
+               'lacp_rate', 'lp_interval', 'miimon', 'min_links', 'ns_ip6_target',
+               'num_grat_arp', 'num_unsol_na', 'packets_per_slave', 'peer_notif_delay',
+               'primary', 'primary_reselect', 'resend_igmp', 'tlb_dynamic_lb', 'updelay',
+               'use_carrier', 'xmit_hash_policy')
 
 UNKNOWN = 3
 DURATION = re.compile(r'(\d+)([smhd]?)')
@@ -354,12 +354,15 @@ def finding_states(values, bonds, excluded) -> dict:
     """--state: {('' or bond, finding name): nagiosplugin state}."""
     if not values:
         return {}
-    from .findings import FINDINGS, STATES
+    from .findings import FINDINGS, RUN_FINDINGS, STATES
     result = {}
     for bond, name, state in bond_pairs(values, '--state', bonds, excluded, 'NAME=STATE'):
         if name not in FINDINGS:
             raise UsageError(f"unknown finding '{name}' for --state (one of "
                              f"{', '.join(FINDINGS)}; see --list-findings)")
+        if bond and name in RUN_FINDINGS:
+            raise UsageError(f"--state {bond}={name}={state}: {name} is about the run, not one "
+                             f"bond (--state {name}={state})")
         if state.lower() not in STATES:
             raise UsageError(f"invalid state '{state}' for --state {name} "
                              f"({', '.join(STATES)})")

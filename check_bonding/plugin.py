@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable
 
 import nagiosplugin
-from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
+from nagiosplugin.state import Critical, Ok, Unknown, Warn
 
 from .findings import found, restate
 from .judge import Expectation, judge
@@ -87,7 +87,8 @@ class BondResource(nagiosplugin.Resource):
         self.bond = bond
         if bond is None:
             return [nagiosplugin.Metric(self.bond_name, None, context='no-such-bond')]
-        return [*self._judged(bond), *self._history(bond), *self._counters(bond)]
+        history = list(self._history(bond))  # first: the judging reads what it knows
+        return [*self._judged(self.bond), *history, *self._counters(bond)]
 
     def _judged(self, bond):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
@@ -96,7 +97,7 @@ class BondResource(nagiosplugin.Resource):
         yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
         if self.expectation.options:
             yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
-                bond.name, self.expectation.options), context='options')
+                bond, self.expectation.options), context='options')
         if self.drift is not None:
             yield nagiosplugin.Metric(f'{bond.name} drift', self.drift, context='drift')
         yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
@@ -105,10 +106,16 @@ class BondResource(nagiosplugin.Resource):
     def _history(self, bond):
         if self.store is None:
             return
-        self.report = self.store.update(bond, self.system.boot_id())
+        self.report = self.store.update(bond, self.system.boot_id(),
+                                        self.system.enslavements(bond))
+        if self.report.no_link_since:  # links gone across two runs (links.carrier)
+            self.bond = bond._replace(slaves=tuple(s._replace(
+                no_link_since=self.report.no_link_since.get(s.name)) for s in bond.slaves))
         if self.report.failures_known:  # no made-up 0 in the graphs when it is not known
             yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
                                       min=0, context='failures')
+            yield nagiosplugin.Metric(label(bond.name, 'absorbed_window'),
+                                      sum(self.report.absorbed.values()), min=0, context='count')
         yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
 
     def _counters(self, bond):
@@ -117,6 +124,9 @@ class BondResource(nagiosplugin.Resource):
             if slave.link_failures is not None:
                 yield nagiosplugin.Metric(label(slave.name, 'link_failures'), slave.link_failures,
                                           'c', min=0, context='count')
+            if slave.carrier_losses is not None:
+                yield nagiosplugin.Metric(label(slave.name, 'carrier_losses'),
+                                          slave.carrier_losses, 'c', min=0, context='count')
             nic = counters.get(slave.name)
             if nic is not None:
                 yield nagiosplugin.Metric(label(slave.name, 'rx_errors'), nic.errin, 'c', min=0,
@@ -159,10 +169,17 @@ def with_drift(options, system: System, bonds: list) -> list:
     return bonds + ([ConfigDrift(report.run)] if report.run else [])
 
 
+# CRITICAL outranks UNKNOWN: a dead bond must not hide behind what could not be read
+RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
+
+
 def judged(findings, metric, resource, overrides: dict) -> Judged:
     """The Result of `findings` after --state overrides; its state is the worst."""
-    findings = restate(findings, overrides, resource.bond_name)
-    return Judged(worst([f.state for f in findings]) if findings else Ok, None, metric,
+    return worst_of(restate(findings, overrides, resource.bond_name), metric)
+
+
+def worst_of(findings: list, metric) -> Judged:
+    return Judged(max((f.state for f in findings), key=RANK.get, default=Ok), None, metric,
                   findings)
 
 
@@ -176,6 +193,23 @@ class FindingsContext(nagiosplugin.Context):
 
     def evaluate(self, metric, resource):
         return judged(self.rule(metric.value, resource), metric, resource, self.overrides)
+
+
+class RunContext(FindingsContext):
+    """The run's findings. Where bonds never set up are why there is no bond
+    to check, the two are one finding (its text says both) at the worse state."""
+
+    def __init__(self, overrides: dict):
+        super().__init__('run', None, overrides)
+
+    def evaluate(self, metric, resource):
+        findings = restate(metric.value, self.overrides, None)
+        names = [f.name for f in findings]
+        if 'no-bonds' in names and 'bond-idle' in names:
+            idle, none = findings.pop(names.index('bond-idle')), names.index('no-bonds')
+            findings[none] = findings[none]._replace(
+                state=max(findings[none].state, idle.state, key=RANK.get))
+        return worst_of(findings, metric)
 
 
 class FailuresContext(nagiosplugin.ScalarContext):
@@ -242,15 +276,13 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 class BondResults(nagiosplugin.Results):
     """Results where CRITICAL outranks UNKNOWN: a dead bond must not hide
     behind another bond whose file could not be read."""
-    RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
-
     def __iter__(self):
-        for state in sorted(self.by_state, key=self.RANK.get, reverse=True):
+        for state in sorted(self.by_state, key=RANK.get, reverse=True):
             yield from self.by_state[state]
 
     @property
     def most_significant_state(self):
-        return max(self.by_state, key=self.RANK.get)
+        return max(self.by_state, key=RANK.get)
 
 
 def expectation(options, bond: str) -> Expectation:
@@ -292,7 +324,7 @@ def resources(options, system: System, clock) -> list:
 def judge_options(running: dict, resource) -> list:
     """--expect (imported only where it is used)."""
     from .expect import judge
-    return judge(resource.expectation.options, running)
+    return judge(resource.expectation.options, running, resource.bond.sysfs_elsewhere)
 
 
 def contexts(options) -> list:
@@ -304,7 +336,7 @@ def contexts(options) -> list:
                                                                    'no such bond')], overrides),
         FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
                         overrides),
-        FindingsContext('run', lambda findings, resource: findings, overrides),
+        RunContext(overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),

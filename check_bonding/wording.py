@@ -132,8 +132,9 @@ def bond_facts(bond: Bond) -> list[str]:
     """The driver's settings as /proc shows them, for -vv."""
     facts = [f'driver {bond.driver}', f'miimon {bond.miimon} ms',
              f'updelay {bond.updelay} ms', f'downdelay {bond.downdelay} ms']
-    optional = (('arp_interval', bond.arp_interval), ('arp_ip_target', ','.join(
-        bond.arp_targets + bond.ns_targets)), ('fail_over_mac', bond.fail_over_mac),
+    optional = (('arp_interval', bond.arp_interval), ('arp_missed_max', bond.arp_missed_max),
+        ('arp_ip_target', ','.join(bond.arp_targets)),
+        ('ns_ip6_target', ','.join(bond.ns_targets or ())), ('fail_over_mac', bond.fail_over_mac),
         ('xmit_hash_policy', bond.xmit_hash_policy), ('lacp_rate', bond.lacp_rate),
         ('ad_select', bond.ad_select), ('min_links', bond.min_links), ('MTU', bond.mtu),
         ('use_carrier', bond.use_carrier == 0 and '0 (the driver asks the NIC)'))
