@@ -150,6 +150,8 @@ def slave_facts(slave) -> list[str]:
     if slave.speed is not None:
         facts.append(f'{slave.speed or "unknown"} Mbps {slave.duplex or ""}'.rstrip())
     facts.append(f'link failures {slave.link_failures}')
+    if slave.carrier_losses is not None:
+        facts.append(f'carrier losses {slave.carrier_losses}')
     if slave.aggregator_id is not None:
         facts.append(f'aggregator {slave.aggregator_id}')
     if slave.actor_churn is not None:
