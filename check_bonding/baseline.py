@@ -76,7 +76,7 @@ def _valid_format1_slave(s) -> bool:
 def _valid_slave(s) -> bool:
     return (isinstance(s['perm_hwaddr'], TEXT) and isinstance(s['instance'], (int, type(None)))
             and isinstance(s['no_link_since'], NUMBER + (type(None),))
-            and all(isinstance(name, str) and isinstance(value, int)
+            and all(isinstance(name, str) and isinstance(value, int) and value >= 0
                     for name, value in s['counters'].items()))
 
 

@@ -306,3 +306,14 @@ def test_a_counter_the_baseline_does_not_know_yet_joins_without_a_format_change(
     state['slaves']['eth0']['counters']['churned'] = 4  # what a later release may keep
     assert baseline.valid_state(state)
     assert flaps.update(state, bond(), 'boot', 60, HOUR).total == 0
+
+
+def test_a_record_of_this_format_with_what_update_cannot_use_is_not_valid():
+    state = baseline.new_state('bond0')
+    flaps.update(state, bond(), 'boot', 0, HOUR)
+    for field, value in (('counters', {'link_failures': -1}), ('counters', []),
+                         ('instance', 'x'), ('no_link_since', 'yesterday')):
+        damaged = copy.deepcopy(state)
+        damaged['slaves']['eth0'][field] = value
+        assert not baseline.valid_state(damaged), (field, value)
+    assert not baseline.valid_state({**state, 'format': 3})

@@ -319,3 +319,24 @@ def test_a_damaged_file_that_cannot_be_replaced_is_set_aside_once(state_dir, mon
     assert 'set aside as' in first[0] and 'set aside before' in second[0]
     assert all('No space left on device' in w[-1] for w in (first, second))
     assert sorted(p.name for p in state_dir.iterdir()) == ['bond0.json', 'bond0.json.bad-1000']
+
+
+def test_a_file_of_the_release_before_loads_with_its_baseline_and_is_upgraded(state_dir):
+    """Issue 20: state format 2; a format 1 file (1.0.0) is no 'damaged' file and no
+    new baseline: its count is the baseline, its events stay in the window."""
+    state_dir.mkdir()
+    path = state_path(str(state_dir), 'bond0', root_tag('/'))
+    with open(path, 'w') as out:
+        json.dump({'format': 1, 'bond': 'bond0', 'boot_id': 'boot', 'time': 900.0,
+                   'mode': 'active-backup', 'active': 'eth0',
+                   'slaves': {'eth0': {'link_failures': 1, 'perm_hwaddr': 'aa:01'}},
+                   'events': [[900.0, 'link-failure', 'eth0', 1]]}, out)
+    os.chmod(path, 0o600)
+    report = store(state_dir, 1000).update(bond(2), 'boot', {'eth0': 42})
+    assert [f.name for f in report.findings] == []
+    assert report.counts == {'eth0': 2}  # the stored event and the new failure
+    upgraded = json.load(open(path))
+    assert upgraded['format'] == 2 and baseline.valid_state(upgraded)
+    assert upgraded['slaves']['eth0'] == {'perm_hwaddr': 'aa:01', 'instance': 42,
+                                          'no_link_since': None,
+                                          'counters': {'link_failures': 2}}
