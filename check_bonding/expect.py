@@ -166,7 +166,8 @@ def _not_shown(key: str, text: str | None, elsewhere: str | None) -> str | None:
     if elsewhere and key != 'ns_ip6_target':
         return f'{key} not compared: sysfs shows another interface of this name'
     if text is None:
-        where = '/proc' if key == 'ns_ip6_target' else 'sysfs'
+        where = ('/proc, only with ARP monitoring on Linux 6.0+' if key == 'ns_ip6_target'
+                 else 'sysfs')
         return f'{key} is not shown by this kernel ({where}): not compared'
     if not text.strip() and key in ROOT_ONLY:  # what the kernel gives others: nothing
         return f'{key} is shown only to CAP_NET_ADMIN (root): not compared'

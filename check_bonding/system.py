@@ -225,11 +225,16 @@ class System:
         return self._hardware
 
     def read_options(self, bond: Bond, keys) -> dict:
-        """{key: text of sysfs bonding/<key>, None where not shown} (--expect);
-        ns_ip6_target from /proc (sysfs has no such file)."""
-        return {key: (None if bond.ns_targets is None else ' '.join(bond.ns_targets))
-                if key == 'ns_ip6_target' else
-                self.read_optional(f'sys/class/net/{bond.name}/bonding/{key}') for key in keys}
+        """{key: text of sysfs bonding/<key>, None where not shown or sysfs is
+        another interface's} (--expect); ns_ip6_target from /proc (sysfs has no
+        such file)."""
+        def value(key):
+            if key == 'ns_ip6_target':
+                return None if bond.ns_targets is None else ' '.join(bond.ns_targets)
+            if bond.sysfs_elsewhere:
+                return None
+            return self.read_optional(f'sys/class/net/{bond.name}/bonding/{key}')
+        return {key: value(key) for key in keys}
 
     def enslavements(self, bond: Bond) -> dict:
         """{slave: the identity of its enslavement}: the kernel makes a slave's
