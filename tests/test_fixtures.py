@@ -2,6 +2,7 @@
 `python tests/kernel/scenarios.py --dest tests/data/fixtures`): what the real driver
 printed, checked in a second without booting it. The 802.3ad ones are replayed
 from the root capture and from the unprivileged one (<name>.nobody)."""
+import os
 import shutil
 import subprocess
 import sys
@@ -134,3 +135,29 @@ def test_a_slave_enslaved_anew_has_its_new_failure_counted(tmp_path):
         'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h'), second.output
     assert '  ok: eth0 enslaved again since the last run: its link failures counted from 0' \
         in second.output
+
+
+ISSUE_20 = ('netns-one-name-healthy', 'netns-one-name-degraded', 'arp-ns6-targets',
+            'arp-missed-max-active-nocarrier', 'lacp-actor-options', 'lacp-one-switch-two-lags',
+            'ab-downdelay-flap', 'ab-reenslaved-flap')
+AS_NOBODY = [(name, view, expect) for name, view, expect in CASES if name in ISSUE_20]
+
+
+@pytest.mark.parametrize('name, view, expect', AS_NOBODY,
+                         ids=[f'{n}{v} {e.argv}' for n, v, e in AS_NOBODY])
+def test_fixture_replay_as_nobody(name, view, expect, tmp_path):
+    """The new scenarios' replays run by the user nobody itself, as NRPE would: one
+    clear first line and the exit code the expectation gives, never a traceback."""
+    if os.geteuid() != 0 or not shutil.which('setpriv'):
+        pytest.skip('needs root (to become nobody) and setpriv')
+    expect = for_user(expect, view == '.nobody')
+    argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable,
+            '-m', 'check_bonding', '--root', str(FIXTURES / f'{name}{view}'), '--no-state',
+            *expect.argv.split()]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd='/')
+    if run.returncode == 126 or 'Permission denied' in run.stderr:
+        pytest.skip(f'nobody cannot run {sys.executable}: {run.stderr.strip()[:100]}')
+    assert 'Traceback' not in run.stdout + run.stderr
+    assert run.returncode in codes(expect), run.stdout + run.stderr
+    for text in expect.texts:
+        assert text in run.stdout
