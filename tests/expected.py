@@ -182,7 +182,7 @@ EXPECTED = {
             'ok: miimon not compared: sysfs shows another interface of this name\n'])],
     'arp-ns6-targets': [
         Expect('-b bond0', 0, [AB_OK], ['arp_ip_target']),
-        Expect('-b bond0 -vv', 0, ['arp_interval 100, arp_missed_max 2, ns_ip6_target fd00::1'],
+        Expect('-b bond0 -vv', 0, ['arp_interval 100, arp_missed_max 10, ns_ip6_target fd00::1'],
                ['arp_ip_target']),
         Expect('-b bond0 --expect ns_ip6_target=FD00:0::1', 0, [AB_OK]),
         Expect('-b bond0 --expect ns_ip6_target=fd00::2', 1, [

@@ -118,7 +118,7 @@ def test_keys_with_colons_are_read_whole():
     text = (FIXTURES / 'arp-ns6-targets/proc/net/bonding/bond0').read_text()
     bond = parse_proc('bond0', text)
     assert (bond.arp_interval, bond.arp_missed_max, bond.arp_targets, bond.ns_targets) == (
-        100, 2, (), ('fd00::1',))
+        100, 10, (), ('fd00::1',))
     assert parse_proc('bond0', text.replace('fd00::1', 'fd00::1, 2001:db8::5')).ns_targets == (
         'fd00::1', '2001:db8::5')
     assert parse_proc('bond0', text.replace(': fd00::1', ':')).ns_targets == ()

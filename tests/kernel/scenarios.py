@@ -652,10 +652,12 @@ ip -n other link set x0 master bond0; ip -n other link set x1 master bond0
 ip netns add other; ip -n other link add bond0 type bond
 {OTHER_SYSFS}"""),
     Scenario("arp-ns6-targets",
-             "active-backup monitored by arp_interval 100 with IPv6 NS targets only "
-             "(ns_ip6_target fd00::1, kernel 6.0+): the bridge in netns sw answers on fd00::1",
+             "active-backup monitored by arp_interval 100 (arp_missed_max 10: no flap in a busy "
+             "guest) with IPv6 NS targets only (ns_ip6_target fd00::1, kernel 6.0+): the bridge "
+             "in netns sw answers on fd00::1",
              f"""{ARP_SWITCH}; ip -n sw addr add fd00::1/64 dev br0 nodad
-bond bond0 '0 1' mode active-backup arp_interval 100 ns_ip6_target fd00::1 primary eth0
+bond bond0 '0 1' mode active-backup arp_interval 100 arp_missed_max 10 ns_ip6_target fd00::1 \\
+    primary eth0
 ip addr add fd00::10/64 dev bond0 nodad
 {ARP_UP}"""),
     Scenario("arp-missed-max-active-nocarrier",
