@@ -44,6 +44,7 @@ import nagiosplugin
 from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .findings import found, restate
+from .ifname import is_ovs
 from .judge import Expectation, judge
 from .shared_hardware import judge as judge_hardware
 from .system import System
@@ -75,6 +76,10 @@ class BondResource(nagiosplugin.Resource):
     @property
     def name(self):
         return self.bond_name
+
+    def judge(self, bond) -> list:
+        """The bond context's rule for this kind of bond (ovs.resource has its own)."""
+        return judge(bond, self.expectation)
 
     def probe(self):
         try:
@@ -216,12 +221,13 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 
     def findings(self, metric, resource) -> list:
         warning, critical = self.ranges(metric)
+        word = resource.bond.MEMBER  # 'slave', or an OVS bond's 'member'
         if metric.max == 0:
-            return [found('no-slaves', 'no slaves enslaved')]
+            return [found('no-slaves', f'no {word}s enslaved')]
         down = [s for s in resource.bond.slaves if not s.up]
         if metric.value == 0:
-            return [found('no-slave-up', 'no slave up: ' + ', '.join(
-                f'{s.name} {s.mii_status}' for s in down))]
+            return [found('no-slave-up', f'no {word} up: ' + ', '.join(
+                f'{s.name} {s.status}' for s in down))]
         if not critical.match(metric.value):
             state, violated = Critical, critical
         elif not warning.match(metric.value):
@@ -229,8 +235,8 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
         else:
             return []
         if down:
-            return [found('slave-down', s.mii_status, s.name, state) for s in down]
-        return [found('slave-down', f'{metric.value}/{metric.max} slaves up, '
+            return [found('slave-down', s.status, s.name, state) for s in down]
+        return [found('slave-down', f'{metric.value}/{metric.max} {word}s up, '
                                     f'{violated.violation}', state=state)]
 
     def performance(self, metric, resource):
@@ -269,24 +275,34 @@ def expectation(options, bond: str) -> Expectation:
 def resources(options, system: System, clock) -> list:
     # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
     # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
-    names, notes = system.bonds_to_check(options.bonds, options.excluded,
-                                         also=[*options.primaries, *options.expected_slaves,
-                                        *options.min_speed, *options.expected_options])
-    if not names:
-        where = f' under {options.root}' if options.root != '/' else ''
-        idle = [note.text for note in notes if note.name == 'bond-idle']
-        return [RunNotes([found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
-                                f'no bonding interfaces found{where}: '
-                                'is the bonding module loaded?'), *notes])]
+    also = [*options.primaries, *options.expected_slaves, *options.min_speed,
+            *options.expected_options]
+    from .ovs import resource as ovs  # kernel and ovs:<port> bonds (check_bonding/ovs/)
+    names, notes = system.bonds_to_check(
+        [n for n in options.bonds if not is_ovs(n)], options.excluded,
+        also=[n for n in also if not is_ovs(n)]) if ovs.wanted(options, 'kernel') else ([], [])
     store = None
     if options.state_dir is not None:
         from .store import BaselineStore
         store = BaselineStore(options.state_dir, options.root, options.failure_window,
                               options.reset, clock)
+    ovs_bonds, ovs_notes = ovs.resources(options, system, store, expectation, also) \
+        if ovs.wanted(options, 'ovs') else ([], [])
+    notes += ovs_notes
+    if not names and not ovs_bonds:
+        return [RunNotes(notes if ovs_notes else [no_bonds(options, notes), *notes])]
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
     if options.config_drift:
         bonds = with_drift(options, system, bonds)
+    bonds += ovs_bonds
     return (bonds + [RunNotes(notes)]) if notes else bonds
+
+
+def no_bonds(options, notes):
+    where = f' under {options.root}' if options.root != '/' else ''
+    idle = [note.text for note in notes if note.name == 'bond-idle']
+    return found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
+                 f'no bonding interfaces found{where}: is the bonding module loaded?')
 
 
 def judge_options(running: dict, resource) -> list:
@@ -298,8 +314,7 @@ def judge_options(running: dict, resource) -> list:
 def contexts(options) -> list:
     overrides = options.states
     return [
-        FindingsContext('bond', lambda bond, resource: judge(bond, resource.expectation),
-                        overrides),
+        FindingsContext('bond', lambda bond, resource: resource.judge(bond), overrides),
         FindingsContext('no-such-bond', lambda _, resource: [found('no-such-bond',
                                                                    'no such bond')], overrides),
         FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
