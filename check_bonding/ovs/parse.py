@@ -74,9 +74,9 @@ class OvsMember(record('OvsMember', MEMBER_FIELDS, 'One member of an OVS bond.')
         if self.enabled:
             return f'going down ({self.delay})'
         why = [self.delay] if self.delay else []
-        if self.lacp in ('expired', 'defaulted'):
-            why.append(f'LACP {self.lacp}')
-        elif self.attached is False:
+        if self.lacp == 'expired':  # defaulted: ovs.rules says it (lacp-partner-defaulted)
+            why.append('LACP expired')
+        elif self.attached is False and self.lacp == 'current':
             why.append('LACP detached')
         return 'disabled' + (f' ({", ".join(why)})' if why else '')
 

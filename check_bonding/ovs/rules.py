@@ -74,9 +74,8 @@ def _lacp(bond, expect) -> list[Finding]:
         return _not_negotiated(bond)
     if bond.lacp_status != 'negotiated':
         return []  # no LACP asked: balance-slb, active-backup, balance-tcp without it
-    defaulted = [m.name for m in bond.members if m.lacp == 'defaulted']
-    findings = [found('lacp-partner-defaulted', 'no LACPDUs received on ' + ', '.join(defaulted)
-                      + ' (switch not doing LACP?)')] if defaulted else []
+    findings = [found('lacp-partner-defaulted', 'LACP defaulted: no LACPDUs received', m.name)
+                for m in bond.members if m.lacp == 'defaulted']
     lag = [m for m in bond.members if m.attached and m.lacp == 'current']
     return findings + _partners(bond, lag) + _partner_state(lag) + _rates(lag)
 
