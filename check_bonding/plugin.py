@@ -5,9 +5,10 @@ Map: each metric BondResource.probe() yields, the context that judges it,
 and the identifiers of what it may find (findings.FINDINGS):
 
   metric                  context       judged by                    findings
-  <bond>                  bond          judge.judge (driver's view,  bond-down, not-primary,
-                                        sysfs links: links.py, 802.3ad: lacp.py)
-                                                                     no-carrier, lacp-*, ...
+  <bond>                  bond          resource.judge: judge.judge  bond-down, not-primary,
+                                        (driver's view, sysfs links: no-carrier, lacp-*, ...
+                                        links.py, 802.3ad: lacp.py);
+                                        OVS bonds: ovs/rules.py      (the same), ovs-lacp-*
   <bond>                  no-such-bond  -                            no-such-bond
   <bond>                  unreadable    -                            bond-unreadable
   <bond>_slaves_up        slaves_up     -w/-c ranges (perfdata)      slave-down, no-slave-up,
@@ -24,7 +25,16 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
-bond-list-mismatch.
+bond-list-mismatch, and for Open vSwitch ovs-needs-root, ovs-unreadable.
+
+Open vSwitch bonds (ovs:<port>) are ovs.resource.OvsBondResources: a
+BondResource whose bond is read with all the others from ovs-vswitchd
+(ovs/source.py, ovs/parse.py) and judged by ovs/rules.py; they yield
+<bond>, <bond>_slaves_up, <bond>_slaves, the history and
+ovs:<member>_link_failures/_rx_errors/_tx_errors, to the same contexts
+(no options, drift or hardware metric). resources() asks for them unless
+--kind kernel or -b names only kernel bonds; without a pidfile that costs
+one failed open.
 
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
@@ -204,7 +214,6 @@ def no_bonds(options, notes):
     idle = [note.text for note in notes if note.name == 'bond-idle']
     return found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
                  f'no bonding interfaces found{where}: is the bonding module loaded?')
-
 
 
 @nagiosplugin.guarded(verbose=0)

@@ -201,3 +201,18 @@ def test_a_socket_path_longer_than_sun_path_is_reached_by_its_directory(tmp_path
     with pytest.raises(source.OvsError) as raised:
         source.answers('/', {'OVS_RUNDIR': str(deep)})
     assert 'not running' in str(raised.value) and str(deep) in str(raised.value)
+
+
+def test_the_states_table_names_real_findings_and_every_ovs_one():
+    from check_bonding.findings import FINDINGS
+    named = {name for _, names, *_ in rules.STATES for name in names}
+    assert named <= set(FINDINGS)
+    assert {name for name in FINDINGS if name.startswith('ovs-')} <= named
+
+
+def test_a_fifo_in_a_captured_tree_does_not_hang(tmp_path):
+    (tmp_path / 'ovs-appctl').mkdir()
+    os.mkfifo(tmp_path / 'ovs-appctl' / 'bond-show')
+    (tmp_path / 'ovs-appctl' / 'bond-list').write_text(OLD_LIST)
+    [fifo] = parse.bonds(source.answers(str(tmp_path)))
+    assert [m.name for m in fifo.members] == ['a1', 'a2'] and not fifo.slaves_up

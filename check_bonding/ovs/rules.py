@@ -139,3 +139,39 @@ def _word(fast: bool) -> str:
 
 
 RULES = (_mode, _members, _single_member, _active, _lacp)
+
+# What OVS shows -> (the findings it raises[, their state where not the default]):
+# the states table of docs/ovs.md (tools/generate.py writes it).
+STATES = (
+    ('every member enabled, balance-slb or active-backup without LACP, or LACP '
+     'negotiated with every member current and attached', ()),
+    ('a member disabled (no carrier, LACP expired or defaulted, updelay running), or '
+     'enabled while its downdelay runs; members up outside -w', ('slave-down',)),
+    ('members up outside -c', ('slave-down',), 'CRITICAL'),
+    ('no member enabled (e.g. LACP not negotiated without lacp_fallback_ab)', ('no-slave-up',)),
+    ('a bond of one member', ('single-slave',)),
+    ('active-backup: the active member is not bond-primary (or -p) while that is up',
+     ('not-primary',)),
+    ('active-backup: the active member is not the primary because the primary is down',
+     ('not-primary-by-design',)),
+    ('bond-primary names no member (OVS: "no such member"), or no member is named by -p',
+     ('primary-not-enslaved',)),
+    ('active-backup: no active member while one is enabled', ('no-active-slave',)),
+    ('-p for balance-slb or balance-tcp', ('primary-ignored',)),
+    ('LACP negotiated, a member defaulted (no LACPDUs on it)', ('lacp-partner-defaulted',)),
+    ('LACP negotiated, a member whose partner (system id, key) is not the LAG\'s: another '
+     'switch, or another LAG of the same switch', ('aggregator-mismatch',)),
+    ("a partner port not synchronized, collecting and distributing", ('lacp-partner-not-ready',)),
+    ('the two ends ask different LACP rates', ('lacp-rate-mismatch',)),
+    ('lacp_status configured: LACP asked, never negotiated', ('ovs-lacp-not-negotiated',)),
+    ('lacp_status configured and lacp_fallback_ab true: all traffic through one member',
+     ('ovs-lacp-fallback-ab',)),
+    ('the mode differs from -m (balance-tcp, balance-slb, active-backup)', ('mode-mismatch',)),
+    ('members other than --slaves', ('slave-missing', 'slave-unexpected')),
+    ('a member lost its link (Carrier Status Changed, Link Expired; without LACP sysfs '
+     'carrier_down_count) since the last run', ('link-failures',)),
+    ('the active member changed since the last run (active-backup)', ('failover',)),
+    ('ovs-vswitchd runs but its control socket is root\'s', ('ovs-needs-root',)),
+    ('a pidfile without a daemon answering on the socket', ('ovs-unreadable',)),
+    ('-b ovs:NAME and OVS has no such bond', ('no-such-bond',)),
+)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 
 COMMANDS = ('bond/list', 'bond/show', 'lacp/show', 'lacp/show-stats')
 RUNDIR = 'var/run/openvswitch'
@@ -57,20 +56,34 @@ def answers(root: str, env=os.environ) -> dict | None:
 
 def replay(root: str) -> dict:
     """The answers a capture kept (a missing one counts as empty: an older capture)."""
-    def text(name):
-        try:
-            with open(os.path.join(root, name), encoding='utf-8',
-                      errors='surrogateescape') as f:
-                return f.read(MAX_ANSWER)
-        except FileNotFoundError:
-            return None
-        except OSError as err:
-            raise OvsError('unreadable', f'cannot read {err.filename}: {err.strerror}') from None
-    error = text(f'{CAPTURED}/error')
+    error = _captured(root, f'{CAPTURED}/error')
     if error is not None:
         kind, _, why = error.strip().partition(': ')
         raise OvsError(kind if kind in ('needs-root', 'unreadable') else 'unreadable', why)
-    return {command: text(captured_file(command)) or '' for command in COMMANDS}
+    return {command: _captured(root, captured_file(command)) or '' for command in COMMANDS}
+
+
+def _captured(root: str, relpath: str) -> str | None:
+    """A captured file's text, bounded, without blocking on a FIFO planted in
+    the tree; None where it is absent."""
+    path = os.path.join(root, relpath)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        try:
+            chunks, size = [], 0
+            while size <= MAX_ANSWER:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise OvsError('unreadable', f'cannot read {path}: {err.strerror}') from None
+    return b''.join(chunks)[:MAX_ANSWER].decode('utf-8', 'surrogateescape')
 
 
 def control_socket(directory: str) -> str | None:
@@ -104,6 +117,7 @@ def _error(err: OSError, path: str) -> OvsError:
 
 def ask(path: str, commands) -> dict:
     """{command: answer} over one connection to the unixctl socket at `path`."""
+    import socket  # only where OVS runs
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
     directory = None
     try:
