@@ -91,3 +91,24 @@ def test_ovs_states_in_list_findings(capsys):
     from check_bonding.findings import FINDINGS
     assert {'ovs-needs-root', 'ovs-unreadable', 'ovs-lacp-not-negotiated',
             'ovs-lacp-fallback-ab'} <= set(FINDINGS)
+
+
+def test_unprivileged_with_kernel_bonds_says_the_ovs_ones_need_root(tmp_path):
+    root = tmp_path / 'mixed'
+    shutil.copytree(FIXTURES / 'lacp-healthy.nobody', root, symlinks=True)
+    shutil.copytree(FIXTURES / 'ovs-lacp.nobody' / 'ovs-appctl', root / 'ovs-appctl')
+    result = run_check(['--root', root, '--no-state', '-v'])
+    assert result.code == 3
+    assert result.first_line.startswith('BONDING UNKNOWN - Open vSwitch bonds not checked: only '
+                                        'root may ask ovs-vswitchd (')
+    assert '\nbond0: ok - bond0 802.3ad, 2/2 slaves up\n' in result.output
+    assert run_check(['--root', root, '--no-state', '--kind', 'kernel']).code == 0
+
+
+@pytest.mark.skipif(not shutil.which('visudo'), reason='visudo not installed (sudo)')
+def test_contrib_sudoers_parses():
+    import subprocess
+    from helpers import ROOT
+    result = subprocess.run(['visudo', '-cf', ROOT / 'contrib' / 'sudoers'],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -216,3 +216,24 @@ def test_a_fifo_in_a_captured_tree_does_not_hang(tmp_path):
     (tmp_path / 'ovs-appctl' / 'bond-list').write_text(OLD_LIST)
     [fifo] = parse.bonds(source.answers(str(tmp_path)))
     assert [m.name for m in fifo.members] == ['a1', 'a2'] and not fifo.slaves_up
+
+
+def test_a_daemon_that_never_answers_ends_in_the_timeout(tmp_path):
+    """A listening socket nobody serves (a hung ovs-vswitchd): -t ends the run, UNKNOWN."""
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / 'ovs-vswitchd.4242.ctl'))
+    listener.listen(1)
+    (tmp_path / 'ovs-vswitchd.pid').write_text('4242\n')
+    try:
+        result = subprocess.run(
+            [Path(sys.executable).parent / 'check_bonding', '--no-state', '-t', '1'],
+            env={'PATH': '/usr/bin:/bin', 'OVS_RUNDIR': str(tmp_path)}, capture_output=True,
+            text=True, timeout=30, check=False)
+    finally:
+        listener.close()
+    assert result.returncode == 3, result.stdout
+    assert result.stdout == 'BONDING UNKNOWN - timeout: no result within 1s (-t)\n'
