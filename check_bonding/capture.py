@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from .ifname import split_names, valid_ifname
+from .ifname import split_names
 from .system import PROC_LIMIT, System
 
 NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags')
@@ -105,38 +105,11 @@ def capture(system: System, bonds: list[str], target: str,
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
         if ovs:
-            unreadable += copy_ovs_answers(system, tree)
+            from .ovs.source import capture as capture_ovs
+            unreadable += capture_ovs(system, tree)
         return unreadable
     finally:
         tree.close()
-
-
-def copy_ovs_answers(system: System, tree: CaptureTree) -> list[str]:
-    """ovs-vswitchd's answers as files (ovs/source.py replays them), or why
-    they could not be had; each member netdev's carrier_down_count."""
-    from .ovs import source
-    try:
-        answers = source.answers(system.root)
-    except source.OvsError as err:
-        tree.write_file(f'{source.CAPTURED}/error', f'{err.kind}: {err}\n')
-        return [f'{source.CAPTURED}: {err}']
-    if answers is None:
-        return []
-    for command, text in answers.items():
-        tree.write_file(source.captured_file(command), text)
-    from .ovs.parse import parse_list, parse_stats, sections
-    counted = {name for lines in sections(answers['lacp/show-stats'], ' statistics ----').values()
-               for name in parse_stats(lines)}  # LACP members: OVS counts their failures
-    unreadable = []
-    for _, members in parse_list(answers['bond/list']).values():
-        for name in (m for m in members if valid_ifname(m) and m not in counted):
-            relpath = f'sys/class/net/{name}/carrier_down_count'
-            text = system.read_optional(relpath)
-            if text is None:
-                unreadable.append(f'{relpath}: not readable here')
-            else:
-                tree.write_file(relpath, text + '\n')
-    return unreadable
 
 
 def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> list[str]:

@@ -17,6 +17,7 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 from .findings import found, restate
 from .judge import acceptable_primaries
 from .shared_hardware import judge as judge_hardware
+from .wording import member_word
 
 
 class Judged(nagiosplugin.Result):
@@ -86,13 +87,13 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 
     def findings(self, metric, resource) -> list:
         warning, critical = self.ranges(metric)
-        word = resource.bond.MEMBER  # 'slave', or an OVS bond's 'member'
+        word = member_word(resource.bond)
         if metric.max == 0:
             return [found('no-slaves', f'no {word}s enslaved')]
         down = [s for s in resource.bond.slaves if not s.up]
         if metric.value == 0:
             return [found('no-slave-up', f'no {word} up: ' + ', '.join(
-                f'{s.name} {s.status}' for s in down))]
+                f'{s.name} {s.mii_status}' for s in down))]
         if not critical.match(metric.value):
             state, violated = Critical, critical
         elif not warning.match(metric.value):
@@ -100,7 +101,7 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
         else:
             return []
         if down:
-            return [found('slave-down', s.status, s.name, state) for s in down]
+            return [found('slave-down', s.mii_status, s.name, state) for s in down]
         return [found('slave-down', f'{metric.value}/{metric.max} {word}s up, '
                                     f'{violated.violation}', state=state)]
 

@@ -101,16 +101,9 @@ class Slave(record('Slave', SLAVE_FIELDS, 'One slave as the driver shows it.')):
     def up(self) -> bool:
         return self.mii_status == 'up'
 
-    @property
-    def status(self) -> str:
-        """What the first line says of a slave that is not up: its MII status."""
-        return self.mii_status
-
 
 class Bond(record('Bond', BOND_FIELDS, 'One bond as the driver shows it.')):
     __slots__ = ()
-    KIND = 'kernel'    # ovs.parse.OvsBond: 'ovs'
-    MEMBER = 'slave'   # the word for what it bonds
 
     def slave(self, name: str | None) -> Slave | None:
         return next((s for s in self.slaves if s.name == name), None)

@@ -20,6 +20,15 @@ FIRST_LINE = 300
 LABEL_ESCAPES = str.maketrans({c: f'%{ord(c):02X}' for c in "%'=|"})
 
 
+def member_word(bond) -> str:
+    """'slave' for a kernel bond, 'member' for an Open vSwitch bond (OvsBond.MEMBER)."""
+    return getattr(bond, 'MEMBER', 'slave')
+
+
+def is_ovs_bond(bond) -> bool:
+    return getattr(bond, 'KIND', None) == 'ovs'
+
+
 def label(interface: str, what: str) -> str:
     """Perfdata label: unique for every set of names the kernel allows
     (nagiosplugin quotes it where it holds more than word characters)."""
@@ -74,7 +83,7 @@ class BondSummary(nagiosplugin.Summary):
             return [f'{bond_result.metric.name}: {state} - no such bond']
         lines = [f'{bond.name}: {state} - {describe_result(bond_result)}']
         lines += [f'  {f.state}: {f.words}' for result in own for f in result.findings]
-        if self.verbosity >= 2 and bond.KIND == 'ovs':
+        if self.verbosity >= 2 and is_ovs_bond(bond):
             lines.append('  ' + ', '.join(ovs_bond_facts(bond)))
             lines += [f'  member {m.name}: ' + ', '.join(ovs_member_facts(m))
                       for m in bond.members]
@@ -125,12 +134,12 @@ def describe(bond: Bond, primaries) -> str:
     """'bond0 active-backup, active eth0 (primary), 2/2 slaves up';
     'ovs:bond1 balance-tcp, LACP negotiated, 2/2 members up'"""
     parts = [f'{bond.name} {bond.mode}']
-    if bond.KIND == 'ovs' and bond.lacp_status in ('negotiated', 'configured'):
+    if is_ovs_bond(bond) and bond.lacp_status in ('negotiated', 'configured'):
         parts.append(f'LACP {bond.lacp_status}')
     if bond.mode in ACTIVE_SLAVE_MODES and bond.active_slave:
         parts.append(f'active {bond.active_slave}'
                      + (' (primary)' if bond.active_slave in primaries else ''))
-    parts.append(f'{len(bond.slaves_up)}/{len(bond.slaves)} {bond.MEMBER}s up')
+    parts.append(f'{len(bond.slaves_up)}/{len(bond.slaves)} {member_word(bond)}s up')
     return ', '.join(parts)
 
 

@@ -37,7 +37,7 @@ def test_a_negotiated_lacp_bond_as_ovs_3_1_prints_it():
 def test_a_member_without_its_link():
     down = bond('ovs-lacp-member-down').slave('a2')
     assert (down.enabled, down.may_enable, down.up) == (False, False, False)
-    assert down.status.startswith('disabled')
+    assert down.mii_status.startswith('disabled')
     assert down.carrier_changed == 1 and down.link_failures == 1
 
 
@@ -45,7 +45,7 @@ def test_active_backup_primary_and_updelay():
     ovs = bond('ovs-ab-going-back')
     assert (ovs.mode, ovs.primary, ovs.active_member, ovs.lacp_status, ovs.updelay) == (
         'active-backup', 'a2', 'a1', 'off', 4000)
-    assert ovs.slave('a2').status.startswith('disabled (updelay expires in ')
+    assert ovs.slave('a2').mii_status.startswith('disabled (updelay expires in ')
     assert ovs.slave('a2').carrier_down_count is None  # not in this network namespace
 
 
@@ -137,7 +137,7 @@ def test_ovs_before_2_15_said_slave():
     assert old.active_member == 'a1'
     assert [(m.name, m.enabled, m.active, m.lacp, m.link_failures) for m in old.members] == [
         ('a1', True, True, 'current', 0), ('a2', False, False, 'expired', 1)]
-    assert old.slave('a2').status == 'disabled (LACP expired)'
+    assert old.slave('a2').mii_status == 'disabled (LACP expired)'
 
 
 def test_a_member_all_down_is_still_a_member():

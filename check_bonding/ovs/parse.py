@@ -67,8 +67,9 @@ class OvsMember(record('OvsMember', MEMBER_FIELDS, 'One member of an OVS bond.')
         return self.enabled and not (self.delay or '').startswith('downdelay')
 
     @property
-    def status(self) -> str:
-        """What the first line says of a member that is not up."""
+    def mii_status(self) -> str:
+        """What the first line says of a member that is not up, where it says a
+        kernel slave's MII status: OVS's enabled/disabled, and why."""
         if self.up:
             return 'enabled'
         if self.enabled:

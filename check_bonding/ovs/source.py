@@ -177,3 +177,32 @@ class Client:
             self.buffer += chunk
             if len(self.buffer) > MAX_ANSWER:
                 raise OvsError('unreadable', f'{self.path}: reply over {MAX_ANSWER} bytes')
+
+
+def capture(system, tree) -> list[str]:
+    """--capture: the answers as files in the capture.CaptureTree `tree` (replay()
+    reads them), or why they could not be had; each member netdev's
+    carrier_down_count where OVS counts nothing."""
+    try:
+        found = answers(system.root)
+    except OvsError as err:
+        tree.write_file(f'{CAPTURED}/error', f'{err.kind}: {err}\n')
+        return [f'{CAPTURED}: {err}']
+    if found is None:
+        return []
+    for command, text in found.items():
+        tree.write_file(captured_file(command), text)
+    from ..ifname import valid_ifname
+    from .parse import parse_list, parse_stats, sections
+    counted = {name for lines in sections(found['lacp/show-stats'], ' statistics ----').values()
+               for name in parse_stats(lines)}  # LACP members: OVS counts their failures
+    unreadable = []
+    for _, members in parse_list(found['bond/list']).values():
+        for name in (m for m in members if valid_ifname(m) and m not in counted):
+            relpath = f'sys/class/net/{name}/carrier_down_count'
+            text = system.read_optional(relpath)
+            if text is None:
+                unreadable.append(f'{relpath}: not readable here')
+            else:
+                tree.write_file(relpath, text + '\n')
+    return unreadable
