@@ -1,6 +1,7 @@
 """What reading Open vSwitch bonds costs, against a real ovs-vswitchd (tests/ovs/lab.py):
-the unixctl JSON-RPC on the control socket (what the plugin does) against
-running ovs-appctl for the same four answers, and the whole check, with N
+the unixctl JSON-RPC on the control socket (what the plugin does: the four
+requests sent at once; and one by one, as ovs-appctl must) against running
+ovs-appctl for the same four answers, and the whole check, with N
 LACP bonds (each with a partner bond in the same daemon). Needs root and
 openvswitch-switch.
 
@@ -45,8 +46,10 @@ def measure(bonds: int, runs: int) -> dict:
         socket_path = source.control_socket(lab.dir)
         appctl = ['ovs-appctl', '-t', socket_path]
         return {
-            'socket (in-process)': median_ms(lambda: source.ask(socket_path, source.COMMANDS),
-                                             runs),
+            'socket, sent at once': median_ms(lambda: source.ask(socket_path, source.COMMANDS),
+                                              runs),
+            'socket, one by one': median_ms(lambda: [source.ask(socket_path, (command,))
+                                                     for command in source.COMMANDS], runs),
             'ovs-appctl x4': median_ms(lambda: [subprocess.run(
                 [*appctl, command], capture_output=True, check=True)
                 for command in source.COMMANDS], runs),

@@ -6,8 +6,9 @@ is /var/run/openvswitch, or $OVS_RUNDIR as for ovs-appctl; under --root DIR
 it is DIR/var/run/openvswitch. No pidfile: no OVS, and nothing else is
 touched. The socket speaks JSON-RPC 1.0 (OVS's unixctl): the four commands
 without arguments answer for every bond at once, so a run costs one
-connection and four small requests whatever the number of bonds; ovs-appctl
-would cost a fork and exec per command (docs/ovs.md, "Reading").
+connection and four small requests, sent at once, whatever the number of
+bonds; ovs-appctl would cost a fork and exec per command, each waiting for
+the daemon's main loop (docs/ovs.md, "Reading").
 
 A capture (--capture) keeps the four answers as files in DIR/ovs-appctl/,
 or, where they could not be read, the reason in DIR/ovs-appctl/error, so the
@@ -126,8 +127,7 @@ def ask(path: str, commands) -> dict:
             sock.connect(f'/proc/self/fd/{directory}/{os.path.basename(path)}')
         else:
             sock.connect(path)
-        client = Client(sock, path)
-        return {command: client.call(command) for command in commands}
+        return Client(sock, path).call_all(commands)
     except OSError as err:
         raise _error(err, path) from None
     finally:
@@ -137,7 +137,7 @@ def ask(path: str, commands) -> dict:
 
 
 class Client:
-    """JSON-RPC 1.0 requests and replies, one at a time, on a connected socket."""
+    """JSON-RPC 1.0 requests and their replies on a connected socket."""
 
     def __init__(self, sock, path: str):
         import json  # only where OVS runs
@@ -147,17 +147,27 @@ class Client:
         self.buffer = b''
         self.next_id = 0
 
-    def call(self, method: str, params=()) -> str:
-        """The reply's result text; a reply with an error is an empty answer
-        (lacp/show-stats of a host without LACP bonds answers nothing)."""
-        self.next_id += 1
-        request = {'id': self.next_id, 'method': method, 'params': list(params)}
-        self.sock.sendall(self.json.dumps(request).encode())
-        reply = self._reply()
-        if not isinstance(reply, dict) or reply.get('id') != self.next_id:
-            raise OvsError('unreadable', f'{self.path}: not a reply to {method}')
-        result = reply.get('result')
-        return result if isinstance(result, str) else ''
+    def call_all(self, methods) -> dict:
+        """{method: the reply's result text} of requests without parameters,
+        sent at once: ovs-vswitchd serves what a connection sent in one pass of
+        its main loop, which on a busy daemon is most of the cost (docs/ovs.md).
+        A reply with an error is an empty answer (lacp/show-stats of a host
+        without LACP bonds answers nothing)."""
+        ids = {}
+        for method in methods:
+            self.next_id += 1
+            ids[self.next_id] = method
+        self.sock.sendall(b''.join(self.json.dumps(
+            {'id': id_, 'method': method, 'params': []}).encode() for id_, method in ids.items()))
+        answers = {}
+        while len(answers) < len(ids):
+            reply = self._reply()
+            method = ids.get(reply.get('id')) if isinstance(reply, dict) else None
+            if method is None or method in answers:
+                raise OvsError('unreadable', f'{self.path}: not a reply to what was asked')
+            result = reply.get('result')
+            answers[method] = result if isinstance(result, str) else ''
+        return answers
 
     def _reply(self):
         decoder = self.json.JSONDecoder()
