@@ -237,3 +237,31 @@ def test_a_daemon_that_never_answers_ends_in_the_timeout(tmp_path):
         listener.close()
     assert result.returncode == 3, result.stdout
     assert result.stdout == 'BONDING UNKNOWN - timeout: no result within 1s (-t)\n'
+
+
+MEMBER_TEXT = st.text(alphabet='ab12:= \t|%\'-,()\xff\u2003', min_size=1, max_size=12)
+
+
+@given(st.lists(st.tuples(MEMBER_TEXT, st.lists(MEMBER_TEXT, max_size=3)), max_size=4),
+       st.binary(max_size=300))
+@settings(max_examples=60, deadline=None)
+def test_the_whole_check_on_hostile_ovs_answers_stays_within_the_plugin_api(
+        tmp_path_factory, listed, garbage):
+    """Any names and bytes in a captured tree: exit 0-3, one valid first line,
+    unique perfdata labels."""
+    import re
+    from helpers import run_check
+    root = tmp_path_factory.mktemp('hostile')
+    (root / 'ovs-appctl').mkdir()
+    (root / 'ovs-appctl' / 'bond-list').write_text('bond\ttype\trecircID\tmembers\n' + ''.join(
+        f'{port}\tbalance-tcp\t1\t{", ".join(members)}\n' for port, members in listed),
+        errors='surrogateescape')
+    for name in ('bond-show', 'lacp-show', 'lacp-show-stats'):
+        (root / 'ovs-appctl' / name).write_bytes(garbage)
+    result = run_check(['--root', root, '--no-state', '-v'])
+    assert result.code in (0, 1, 2, 3)
+    assert re.fullmatch(r"BONDING (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| .+)?",
+                        result.first_line), result.output
+    labels = [item.split('=')[0] for item in result.output.split('|', 1)[-1].split()
+              if '=' in item] if '|' in result.output else []
+    assert len(labels) == len(set(labels)), result.output
