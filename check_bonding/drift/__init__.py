@@ -42,9 +42,12 @@ def check(system, bonds, source: str = 'auto', verbose: int = 0) -> Drift:
     relevant = [u for u in tree.unreadable if u[2] in result.sources or u[2] == 'modprobe']
     context = Context(not relevant and not result.yaml_missing,
                       result.sources, verbose)
-    per_bond = {name: compare.bond_findings(name, result.definitions.get(name, []),
-                                            running.read(system, name), context)
-                for name in bonds}
+    per_bond = {}
+    for name in bonds:
+        run = running.read(system, name)
+        definitions = [d.resolve(d, run) if d.resolve and run else d
+                       for d in result.definitions.get(name, [])]
+        per_bond[name] = compare.bond_findings(name, definitions, run, context)
     return Drift(per_bond, run_findings(result, tree, relevant))
 
 

@@ -51,8 +51,8 @@ Port = namedtuple('Port', 'name mac file line pin', defaults=(None, None, None, 
 
 
 class Definition(namedtuple('Definition', 'bond tool manager file options ports boot notes '
-                                          'explain problems choice line',
-                            defaults=(None, None, (), {}, (), None, None))):
+                                          'explain problems choice line resolve',
+                            defaults=(None, None, (), {}, (), None, None, None))):
     """One tool's prediction for one bond.
 
     options: {option: Setting}, only what the tool will set (absent = not
@@ -60,7 +60,9 @@ class Definition(namedtuple('Definition', 'bond tool manager file options ports 
     (module-created bonds); boot: None, or why the bond will not come up at
     boot; explain: {option: why the tool sets another value than the file
     says}; problems: ((finding name, text), ...) seen in the configuration
-    alone; choice: why this definition won over others of the same tool.
+    alone; choice: why this definition won over others of the same tool;
+    resolve: None, or a function (definition, running bond) -> definition for
+    tools that pick members by matching the interfaces present (networkd).
     """
     __slots__ = ()
 

@@ -11,7 +11,7 @@ semantics (networkd, or NetworkManager).
 """
 from __future__ import annotations
 
-from . import nm
+from . import nmbond
 from .model import Definition, Port, Setting, canonical, mac, targets, timespan_ms
 
 DIRS = ('/run/netplan', '/etc/netplan', '/lib/netplan')
@@ -230,7 +230,7 @@ def _through_nm(name, path, params, ports, ethernets) -> Definition:
             continue
         text = ','.join(map(str, value)) if isinstance(value, list) else str(value)
         raw[option] = (text, None)
-    options, explain, notes, invalid = nm.bond_options(raw, path)
+    options, explain, notes, invalid = nmbond.bond_options(raw, path)
     boot = f'NetworkManager rejects the profile of {path} ({invalid})' if invalid else None
     return Definition(name, 'netplan (NetworkManager)', 'netplan', path, options, ports, boot,
                       tuple(notes), explain)
