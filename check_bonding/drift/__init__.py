@@ -24,7 +24,7 @@ from . import compare, netplan, predict, running
 from .files import Tree
 
 Drift = namedtuple('Drift', 'bonds run')  # {bond: [Finding]}, [Finding] about the run
-Context = namedtuple('Context', 'complete sources verbose')
+Context = namedtuple('Context', 'complete sources verbose rejected')
 SUDOERS_HINT = 'run as root or grant read access (see contrib/sudoers)'
 
 
@@ -39,9 +39,10 @@ def check(system, bonds, source: str = 'auto', verbose: int = 0) -> Drift:
     `system` (the check's own: its root holds the configuration too), and
     about the run."""
     result, tree = configuration(system.root, source)
-    relevant = [u for u in tree.unreadable if u[2] in result.sources or u[2] == 'modprobe']
-    context = Context(not relevant and not result.yaml_missing,
-                      result.sources, verbose)
+    relevant = [u for u in tree.unreadable + tree.unread
+                if u[2] in result.sources or u[2] == 'modprobe']
+    context = Context(not relevant and not result.yaml_missing, result.sources, verbose,
+                      [r for r in tree.rejected if r[0] in result.sources])
     per_bond = {}
     for name in bonds:
         run = running.read(system, name)
@@ -51,19 +52,29 @@ def check(system, bonds, source: str = 'auto', verbose: int = 0) -> Drift:
     return Drift(per_bond, run_findings(result, tree, relevant))
 
 
-def run_findings(result, tree, unreadable) -> list:
+def run_findings(result, tree, relevant) -> list:
+    """UNKNOWN for the files not read (denied, or over a cap), notes."""
     findings = []
-    if unreadable:
-        paths = list(dict.fromkeys(path for path, *_ in unreadable))
-        why = unreadable[0][1]
-        what = paths[0] if len(paths) == 1 else f'{len(paths)} files ({", ".join(paths[:3])}' + \
-            (', ...)' if len(paths) > 3 else ')')
-        findings.append(found('drift-unreadable', f'cannot read {what}: {why}; the bonds they '
-                                                  f'may define are not compared ({SUDOERS_HINT})'))
+    denied = [u for u in relevant if u in tree.unreadable]
+    if denied:
+        findings.append(found('drift-unreadable', f'cannot read {_files(denied)}: '
+                                                  f'{denied[0][1]}; the bonds they may define '
+                                                  f'are not compared ({SUDOERS_HINT})'))
+    unread = [u for u in relevant if u not in tree.unreadable]
+    if unread:
+        findings.append(found('drift-unreadable', f'cannot read {_files(unread)} fully: '
+                                                  f'{unread[0][1]}; the bonds they may define '
+                                                  'are not compared'))
     if result.yaml_missing:
         findings.append(found('drift-yaml-missing', netplan.MISSING_YAML))
     findings += [found('drift-note', note) for note in dict.fromkeys(result.notes + tree.notes)]
     return findings
+
+
+def _files(entries: list) -> str:
+    paths = list(dict.fromkeys(path for path, *_ in entries))
+    return paths[0] if len(paths) == 1 else f'{len(paths)} files ({", ".join(paths[:3])}' + \
+        (', ...)' if len(paths) > 3 else ')')
 
 
 def files_read(root: str, source: str = 'auto') -> Tree:

@@ -9,6 +9,7 @@ permission bit; what it makes of a profile's [bond] keys is nmbond.py.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import namedtuple
 
 from . import ifcfg, keyfile, shellvars
@@ -163,7 +164,9 @@ def _keyfile(tree, path: str, directory: str) -> Profile | None:
     try:
         profile = parse_keyfile(text, path)
     except keyfile.Rejected as why:
-        tree.notes.append(f'NetworkManager cannot load {path}: {why} (GLib rejects the file)')
+        named = re.search(r'^\s*interface-name\s*=\s*(\S+)', text, re.M)
+        tree.rejected.append(('nm', f'NetworkManager rejects {path} (GLib: {why})',
+                              named.group(1) if named else None))
         return None
     if found.mode & 0o077 or found.uid != tree.owner:
         why = f'mode {found.mode:04o}' if found.mode & 0o077 else f'owner uid {found.uid}'
