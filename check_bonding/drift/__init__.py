@@ -58,17 +58,22 @@ def run_findings(result, tree, relevant) -> list:
     denied = [u for u in relevant if u in tree.unreadable]
     if denied:
         findings.append(found('drift-unreadable', f'cannot read {_files(denied)}: '
-                                                  f'{denied[0][1]}; the bonds they may define '
-                                                  f'are not compared ({SUDOERS_HINT})'))
+                                                  f'{denied[0][1]}; {_bonds(denied)} are not '
+                                                  f'compared ({SUDOERS_HINT})'))
     unread = [u for u in relevant if u not in tree.unreadable]
     if unread:
         findings.append(found('drift-unreadable', f'cannot read {_files(unread)} fully: '
-                                                  f'{unread[0][1]}; the bonds they may define '
-                                                  'are not compared'))
+                                                  f'{unread[0][1]}; {_bonds(unread)} are not '
+                                                  'compared'))
     if result.yaml_missing:
         findings.append(found('drift-yaml-missing', netplan.MISSING_YAML))
     findings += [found('drift-note', note) for note in dict.fromkeys(result.notes + tree.notes)]
     return findings
+
+
+def _bonds(entries: list) -> str:
+    one = len({path for path, *_ in entries}) == 1
+    return f'the bonds {"it" if one else "they"} may define'
 
 
 def _files(entries: list) -> str:

@@ -6,6 +6,7 @@ private mount and network namespace of its own, with the cases' directory as
 $1, and reads back every case's `out/` directory. One chroot entry per tool:
 the cases loop inside.
 """
+import functools
 import json
 import os
 import shutil
@@ -72,6 +73,7 @@ def versions(chroot: Path) -> str:
     return 'Debian 13: ' + done.stdout.rstrip(', ')
 
 
+@functools.lru_cache(maxsize=None)
 def recorded(tool: str) -> dict:
     """The recorded copy: {'command', 'made', 'cases': {case: {'input', 'output'}}}."""
     return json.loads((RECORDED / f'{tool}.json').read_text())
@@ -87,7 +89,7 @@ def check_recording(chroot: Path, tool: str, command: str, cases: dict, outputs:
         (RECORDED / f'{tool}.json').write_text(json.dumps(document, indent=1, sort_keys=True,
                                                           ensure_ascii=False) + '\n')
         return
-    stale = sorted(name for name in set(live) | set(recorded(tool)['cases'])
-                   if live.get(name) != recorded(tool)['cases'].get(name))
+    copy = json.loads((RECORDED / f'{tool}.json').read_text())['cases']
+    stale = sorted(name for name in set(live) | set(copy) if live.get(name) != copy.get(name))
     assert not stale, (f'tests/data/oracle/{tool}.json differs from the live tool for '
                        f'{", ".join(stale[:5])}: run tools/ci/oracle.sh --record')

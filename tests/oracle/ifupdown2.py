@@ -110,7 +110,8 @@ for d in "$1"/*/; do
     mount --bind "$d/etc/network/interfaces.d" /etc/network/interfaces.d
     mount -t tmpfs tmpfs /run; mkdir -p /run/network
     while read -r name; do ip link add "$name" type veth peer name "v$name"; done <"$d/links"
-    ifquery -a -o json -i "$d/etc/network/interfaces" >"$d/out/ifquery.json" 2>/dev/null || true
+    ifquery -a -o json -i "$d/etc/network/interfaces" 2>/dev/null | python3 -c \
+      "import json, sys; print(json.dumps(json.load(sys.stdin)))" >"$d/out/ifquery.json" || true
     ifup -a --no-act -d -i "$d/etc/network/interfaces" 2>&1 \
       | grep -E ": set |invalid|ignoring|link add dev|attributes:|master |skipping|^error|^warn" \
       | grep -v "link_master_slave\|mstpctl\|batman\|openvswitch\|ppp\|vrf" \

@@ -154,8 +154,8 @@ for d in "$1"/*/; do
         && [ "$(grep -c "matching .network" "$d/log")" -lt "$n" ]; do
       sleep 0.1; i=$((i + 1)); done
     kill "$pid" 2>/dev/null || true; wait "$pid" || true
-    grep -E "Failed to parse|Unknown key|Unknown section|matching .network|[Ii]gnoring|already" \
-      "$d/log" | grep -v "^lo:\|/usr/lib/systemd/network/" | sort >"$d/out/log" || true
+    grep -E "^/etc/systemd/network/|matching .network|already configured" "$d/log" \
+      | grep -v "^lo:\|: Successfully loaded" | sort >"$d/out/log" || true
     find "$d/network" -type f -exec sed -n "s/^[A-Za-z]*Sec *= *//p" {} + | sort -u \
       | while IFS= read -r v; do
       printf "%s\t%s\n" "$v" "$(systemd-analyze timespan -- "$v" 2>/dev/null \

@@ -1,6 +1,9 @@
 """Each case of each tool's matrix: the plugin's prediction against the live tool's output."""
+import subprocess
+
 import pytest
 
+from check_bonding.drift import files, ifupdown2 as drift_ifupdown2
 from oracle import chroot, ifupdown2, netplan, networkd, nm, timespan
 
 pytestmark = pytest.mark.slow  # a Debian 13 chroot and minutes: tools/ci/oracle.sh
@@ -32,3 +35,18 @@ def test_the_plugin_predicts_what_the_tool_does(live, tool, name, tmp_path):
 def test_the_recorded_copy_is_what_the_tool_says_now(live, tool):
     module = TOOLS[tool]
     chroot.check_recording(chroot.root(), tool, module.COMMAND, module.CASES, live(tool))
+
+
+def test_only_ifupdown2_ships_the_ifreload_that_tells_them_apart():
+    """check_bonding follows ifupdown2's rules where ifreload is installed: dpkg says
+    the chroot's ifreload is ifupdown2's, and ifupdown's own package has none."""
+    root = chroot.root()
+    done = subprocess.run(
+        [str(chroot.HELPER), 'run', str(root), 'sh', '-ec',
+         'dpkg -S /usr/sbin/ifreload; cd /tmp; rm -f ifupdown_*.deb; '
+         'apt-get download -q ifupdown >/dev/null 2>&1; '
+         'dpkg-deb -c ifupdown_*.deb | grep -c "/ifup$"; '
+         'dpkg-deb -c ifupdown_*.deb | grep -c ifreload || true; rm -f ifupdown_*.deb'],
+        capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ['ifupdown2:', '/usr/sbin/ifreload', '1', '0'], done
+    assert drift_ifupdown2.detected(files.Tree(str(root)))
