@@ -1,15 +1,16 @@
 """The tools' own outputs, recorded (tests/data/oracle/<tool>.json, each with the
 command that made it: tools/ci/oracle.sh --record), replayed without the
 chroot: the plugin must still predict what netplan, networkd, NetworkManager,
-ifupdown2 and systemd-analyze did on every case of tests/oracle's matrices.
+ifupdown2, systemd-analyze and kmod did on every case of tests/oracle's matrices.
 The live comparison (tests/oracle, slow) is the oracle; this catches a
 regression in the unit suite."""
 import pytest
 
 from check_bonding.drift import netplan as netplan_reader
-from oracle import chroot, ifupdown2, netplan, networkd, nm, timespan
+from oracle import chroot, ifupdown2, modprobe, netplan, networkd, nm, timespan
 
-TOOLS = {module.TOOL: module for module in (timespan, networkd, netplan, nm, ifupdown2)}
+TOOLS = {module.TOOL: module for module in (timespan, networkd, netplan, nm, ifupdown2,
+                                             modprobe)}
 CASES = [(tool, name) for tool in TOOLS for name in sorted(chroot.recorded(tool)['cases'])]
 
 

@@ -2,8 +2,9 @@
 
 Debian 13's own netplan.io 1.1 (`netplan generate --root-dir`), systemd 257
 (`systemd-analyze timespan`, and systemd-networkd itself in a network
-namespace of its own), NetworkManager 1.52 (`nmcli --offline`) and ifupdown2
-3.0 (`ifquery -a -o json`, `ifup -a --no-act` in a network namespace) run in a
+namespace of its own), NetworkManager 1.52 (`nmcli --offline`), ifupdown2
+3.0 (`ifquery -a -o json`, `ifup -a --no-act` in a network namespace) and
+kmod 34 (`modprobe -c`) run in a
 debootstrap chroot on the same trees the plugin reads, generated from a matrix
 of options and spellings (cases_*.py). Each tool's output is read into plain
 facts (`<tool>.reading`), the plugin's prediction of the same tree into the

@@ -21,8 +21,8 @@ RECORDED = REPO / 'tests/data/oracle'
 ENV = 'CB_ORACLE_CHROOT'
 RECORD = 'CB_ORACLE_RECORD'
 TOOLS = ('usr/sbin/netplan', 'usr/bin/nmcli', 'usr/sbin/ifquery', 'usr/bin/systemd-analyze',
-         'usr/lib/systemd/systemd-networkd')
-PACKAGES = ('netplan.io', 'network-manager', 'ifupdown2', 'systemd')
+         'usr/lib/systemd/systemd-networkd', 'usr/bin/kmod')
+PACKAGES = ('netplan.io', 'network-manager', 'ifupdown2', 'systemd', 'kmod')
 PRIVATE = ('.yaml', '.nmconnection')  # what the tools want 0600
 
 
@@ -31,7 +31,7 @@ def root() -> Path:
     path = os.environ.get(ENV)
     if not path:
         pytest.skip(f'{ENV} is not set: tools/ci/oracle.sh makes the Debian 13 chroot '
-                    '(netplan.io, network-manager, ifupdown2, systemd) and runs these tests')
+                    f'({", ".join(PACKAGES)}) and runs these tests')
     if os.geteuid() != 0:
         pytest.skip('the oracle needs root (chroot, network namespaces)')
     missing = [tool for tool in TOOLS if not (Path(path) / tool).exists()]
