@@ -1,4 +1,4 @@
-"""ifupdown2 3.0 (Cumulus, Proxmox VE): the interfaces syntax, its own bond rules (SPEC §4.6).
+"""ifupdown2 3.0 (Cumulus, Proxmox VE): the interfaces syntax, its own bond rules (design §4.6).
 
 From ifupdown2's addons/bond.py and ifupdown/policymanager.py, checked
 against `ifup -a --no-act` (tests/oracle/ifupdown2.py). Attribute names fold

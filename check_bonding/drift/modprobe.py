@@ -1,4 +1,4 @@
-"""Module options: /etc/modprobe.conf and modprobe.d (SPEC §4.8), as kmod 34 reads
+"""Module options: /etc/modprobe.conf and modprobe.d (design §4.8), as kmod 34 reads
 them (`modprobe -c`, tests/oracle/modprobe.py): *.conf files sorted by name
 across the directories, one name read from the first directory only.
 

@@ -1,4 +1,4 @@
-"""netplan 1.1 YAML (SPEC §4.3): the bonds its generator renders.
+"""netplan 1.1 YAML (design §4.3): the bonds its generator renders.
 
 Files of /lib, /etc and /run/netplan merge in name order (one name: /run
 beats /etc beats /lib): mappings merge, later scalars win, so each parameter
