@@ -5,13 +5,18 @@ Map (the design: docs/design/config-drift.md, cited here as "design §N"):
   model.py      Definition/Port/Setting records, the kernel's option names, time spans
   modprobe.py   module options: every other source's defaults; bonds the module makes
   ifcfg.py      initscripts (shellvars.py parses, never sources)
-  nm.py         NetworkManager keyfiles (keyfile.py: GLib's rules) and ifcfg-rh
-  netplan.py    netplan YAML (PyYAML's composer, optional), through networkd's or NM's rules
-  networkd.py   systemd-networkd .netdev/.network
-  ifupdown.py   ifupdown + ifenslave; ifupdown2.py its successor; wicked.py SUSE
+  nm.py         NetworkManager keyfiles (keyfile.py: GLib's rules) and ifcfg-rh;
+                nmbond.py what NM 1.52 makes of a profile's [bond] keys
+  netplan.py    netplan 1.1 YAML (yamlsafe.py: PyYAML's composer, optional; what netplan
+                refuses: netplanrules.py), through networkd's or NM's rules
+  networkd.py   systemd-networkd 257 .netdev/.network (netmatch.py: [Match])
+  ifupdown.py   ifupdown + ifenslave; ifupdown2.py ifupdown2 3.0; wicked.py SUSE
   predict.py    which managers are enabled; the effective definition per bond
   running.py    the running side from sysfs (else /proc)
   compare.py    the findings (check_bonding.findings identifiers drift-*)
+
+Each reader follows the tool that applies its files; tests/oracle runs those
+tools (Debian 13) on the same trees and compares.
 
 Only imported with --config-drift: a default run loads none of this.
 """

@@ -1,5 +1,5 @@
-"""systemd's [Match] of a .network file (net_match_config in systemd 257), for an
-interface the plugin knows by name and MAC address.
+"""systemd's [Match] of a .network file (net_match_config in systemd 257, design
+§4.4), for an interface the plugin knows by name and MAC address.
 
 Name= takes fnmatch patterns; `!` before the first word turns the whole
 assignment into exclusions; with only exclusions, anything else matches.

@@ -1,4 +1,5 @@
-"""What netplan 1.1 refuses in a bond (parse.c), so that it generates nothing.
+"""What netplan 1.1 refuses in a bond (parse.c; design §4.3), so that it generates
+nothing.
 
 A mode other than its names (`mode: 1` included), a lacp-rate other than
 slow/fast, an ARP target that is not an IPv4 address, a count that is not an

@@ -1,5 +1,5 @@
-"""NetworkManager 1.52's bond setting: the [bond] keys of a profile as NM keeps
-them, when it refuses the whole profile, and what the device sets.
+"""NetworkManager 1.52's bond setting (design §4.2): the [bond] keys of a profile
+as NM keeps them, when it refuses the whole profile, and what the device sets.
 
 From libnm-core's nm-setting-bond.c (the option table, verify, normalize) and
 nm-device-bond.c, checked against `nmcli --offline` (tests/oracle/nm.py):

@@ -1,4 +1,4 @@
-"""YAML as netplan's libyaml sees it, through PyYAML's composer only.
+"""YAML as netplan's libyaml sees it, through PyYAML's composer only (design §7).
 
 yaml.compose with a SafeLoader that refuses every alias (billion laughs,
 self-referencing nodes) and caps nodes and depth; scalars stay the strings
