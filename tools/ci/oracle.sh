@@ -10,10 +10,11 @@
 #
 # --record rewrites tests/data/oracle/*.json (the tools' outputs that the unit
 # suite replays, tests/test_drift_oracle_recorded.py) instead of checking it.
-# Needs root (chroot, network and mount namespaces), debootstrap and the
-# Debian registry. The chroot is $CB_ORACLE_CHROOT, default
-# $CB_CI_DIR/oracle-trixie (CB_CI_DIR default /var/tmp/check_bonding-ci); it
-# is made once and reused. PYTHON (default python3) runs pytest: it needs
+# Needs root (chroot, network and mount namespaces), debootstrap (the host's only
+# package: tests/oracle/APT_PACKAGES) and the Debian registry; the tools
+# (tests/oracle/CHROOT_PACKAGES) go into the chroot only, never on the host.
+# The chroot is $CB_ORACLE_CHROOT, default $CB_CI_DIR/oracle-trixie (CB_CI_DIR
+# default /var/tmp/check_bonding-ci); it is made once and reused. PYTHON (default python3) runs pytest: it needs
 # pytest and PyYAML, and runs check_bonding from this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,7 @@ if [ "${1:-}" = --record ]; then
   shift
   export CB_ORACLE_RECORD=1
 fi
-read -r -a packages <tests/oracle/APT_PACKAGES
+read -r -a packages <tests/oracle/CHROOT_PACKAGES
 start=$SECONDS
 tools/ci/trixie-chroot.sh make "$CHROOT" "${packages[@]}"
 echo "oracle: Debian 13 chroot ready in $((SECONDS - start)) s ($CHROOT)"
