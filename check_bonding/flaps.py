@@ -53,13 +53,20 @@ class Report:
 
 
 def samples(bond, instances: dict) -> dict:
-    """{slave: Sample}: what the baseline keeps of each slave of the parse.Bond
-    `bond`; `instances`: {slave: its enslavement's identity} (system.enslavements)."""
-    return {s.name: Sample(s.perm_hwaddr, instances.get(s.name), {
-        name: value for name, value in (('link_failures', s.link_failures),
-                                        ('carrier_losses', s.carrier_losses))
-        if value is not None}, s.carrier == 0 or (s.carrier is None and s.operstate == 'down'))
-        for s in bond.slaves if s.link_failures is not None}
+    """{slave: Sample}: what the baseline keeps of each slave of `bond` (a
+    parse.Bond, or an ovs.parse.OvsBond whose members have no carrier fields);
+    `instances`: {slave: its enslavement's identity} (system.enslavements)."""
+    return {s.name: _sample(s, instances.get(s.name))
+            for s in bond.slaves if s.link_failures is not None}
+
+
+def _sample(slave, instance) -> Sample:
+    carrier, losses = getattr(slave, 'carrier', None), getattr(slave, 'carrier_losses', None)
+    counters = {'link_failures': slave.link_failures}
+    if losses is not None:
+        counters['carrier_losses'] = losses
+    return Sample(slave.perm_hwaddr, instance, counters, carrier == 0 or (
+        carrier is None and getattr(slave, 'operstate', None) == 'down'))
 
 
 def update(state: dict, bond, boot_id: str | None, now: float,
@@ -207,8 +214,9 @@ def _follow_renames(state: dict, current: dict, report: Report) -> None:
 
 
 def _absorbed_why(bond) -> str:
-    """Why a link loss left no link failure, as the bond's monitoring explains it."""
-    if bond.arp_interval:
+    """Why a link loss left no link failure, as the bond's monitoring explains it
+    (an OVS bond has no ARP monitoring)."""
+    if getattr(bond, 'arp_interval', None):
         return 'ARP monitoring did not count it'
     if bond.downdelay:
         return f'back within downdelay {bond.downdelay} ms'
