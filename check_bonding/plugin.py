@@ -76,6 +76,11 @@ class BondResource(nagiosplugin.Resource):
     def name(self):
         return self.bond_name
 
+    @property
+    def state_file(self):
+        """Where this bond's baseline lives (None with --no-state)."""
+        return self.store.path(self.bond_name) if self.store else None
+
     def probe(self):
         try:
             bond = self.system.read_bond(self.bond_name)
@@ -283,6 +288,8 @@ def resources(options, system: System, clock) -> list:
         from .store import BaselineStore
         store = BaselineStore(options.state_dir, options.root, options.failure_window,
                               options.reset, clock)
+        if options.state_dir_note:
+            notes = [*notes, found('state-elsewhere', options.state_dir_note)]
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
     if options.config_drift:
         bonds = with_drift(options, system, bonds)

@@ -75,6 +75,8 @@ class BondSummary(nagiosplugin.Summary):
             return [f'{bond_result.metric.name}: {state} - no such bond']
         lines = [f'{bond.name}: {state} - {describe_result(bond_result)}']
         lines += [f'  {f.state}: {f.words}' for result in own for f in result.findings]
+        if bond_result.resource.state_file:
+            lines.append(f'  baseline: {bond_result.resource.state_file}')
         if self.verbosity >= 2:
             lines.append('  ' + ', '.join(bond_facts(bond)))
             lines += [f'  slave {s.name}: ' + ', '.join(slave_facts(s)) for s in bond.slaves]
