@@ -9,7 +9,6 @@ import nagiosplugin
 from nagiosplugin.state import Ok, worst
 
 from .ifname import shown
-from .judge import acceptable_primaries
 from .parse import ACTIVE_SLAVE_MODES, Bond, port_state_flags
 
 # Nagios keeps 8 KiB of output and NRPE 2 1 KiB: past MANY_BONDS bonds with
@@ -117,7 +116,7 @@ def fit(parts: list, budget: int, separator: str = ', ') -> str:
 
 def describe_result(result) -> str:
     bond = result.metric.value
-    return describe(bond, acceptable_primaries(bond, result.resource.expectation))
+    return describe(bond, result.primaries)  # as contexts.BondContext judged them
 
 
 def describe(bond: Bond, primaries) -> str:

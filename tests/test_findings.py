@@ -1,12 +1,12 @@
 """The one table of findings (findings.py): every identifier is used, every
-one used is in the table, and README.md shows the table as it is."""
+one used is in the table, and docs/findings.md shows the table as it is."""
 import re
 from pathlib import Path
 
 from check_bonding.findings import FINDINGS
 
 PACKAGE = Path(__file__).resolve().parent.parent / 'check_bonding'
-README = Path(__file__).resolve().parent.parent / 'README.md'
+FINDINGS_DOC = Path(__file__).resolve().parent.parent / 'docs' / 'findings.md'
 NAME = re.compile(r"""found\(\s*['"]([a-z0-9-]+)['"]|['"]([a-z0-9-]+)['"] if """)
 
 
@@ -27,8 +27,8 @@ def test_every_finding_raised_is_in_the_table():
     assert used and used <= set(FINDINGS), used - set(FINDINGS)
 
 
-def test_readme_lists_every_finding_with_its_default_state():
-    rows = re.findall(r'^\| `([a-z0-9-]+)` \| ([A-Z]+) \| ', README.read_text(), re.M)
+def test_the_findings_doc_lists_every_finding_with_its_default_state():
+    rows = re.findall(r'^\| `([a-z0-9-]+)` \| ([A-Z]+) \| ', FINDINGS_DOC.read_text(), re.M)
     table = [(name, kind.state.text.upper()) for name, kind in FINDINGS.items()]
     assert [row for row in rows if row[0] in FINDINGS or row[1] in ('OK', 'WARNING',
                                                                    'CRITICAL', 'UNKNOWN')] \

@@ -1,0 +1,163 @@
+"""The Contexts: each judges one kind of metric of plugin.py's Resources into
+a Judged result that carries its Findings, with the --state overrides applied.
+
+Contexts that judge (a rule module reads the metric's value): bond
+(judge.py), slaves_up and failures (nagiosplugin ranges), options
+(expect.py), hardware (shared_hardware.py). Contexts that pass findings
+through, made by the Resource's probe: run, history (flaps.py via
+store.py), drift (drift/), no-such-bond, unreadable. count: perfdata only.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import nagiosplugin
+from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
+
+from .findings import found, restate
+from .judge import acceptable_primaries, judge
+from .shared_hardware import judge as judge_hardware
+
+
+class Judged(nagiosplugin.Result):
+    """A Result with the Findings it stands for (nagiosplugin's result_cls
+    extension point): the Summary words the findings, not a hint string."""
+
+    def __new__(cls, state, hint=None, metric=None, findings=()):
+        result = super().__new__(cls, state, hint, metric)
+        result.findings = list(findings)
+        return result
+
+
+def judged(findings, metric, resource, overrides: dict) -> Judged:
+    """The Result of `findings` after --state overrides; its state is the worst."""
+    findings = restate(findings, overrides, resource.bond_name)
+    return Judged(worst([f.state for f in findings]) if findings else Ok, None, metric,
+                  findings)
+
+
+class FindingsContext(nagiosplugin.Context):
+    """Judges a metric with `rule(value, resource) -> [Finding]`."""
+
+    def __init__(self, name: str, rule: Callable, overrides: dict):
+        super().__init__(name, result_cls=Judged)
+        self.rule = rule
+        self.overrides = overrides
+
+    def evaluate(self, metric, resource):
+        return judged(self.rule(metric.value, resource), metric, resource, self.overrides)
+
+
+class FailuresContext(nagiosplugin.ScalarContext):
+    """New link failures within --failure-window against --failures-warning/-critical."""
+
+    def __init__(self, warning, critical, overrides: dict):
+        super().__init__('failures', warning, critical, fmt_metric=None, result_cls=Judged)
+        self.overrides = overrides
+
+    def evaluate(self, metric, resource):
+        state = super().evaluate(metric, resource).state
+        report = resource.report
+        # inside the ranges the failures are a note: --state link-failures=... leaves it
+        name = 'link-failures' if state != Ok else 'link-failures-tolerated'
+        findings = [found(name, text, slave, state) for slave, text in report.failures()]
+        if findings and report.failover:
+            findings.append(found('failover', report.failover, state=state))
+        return judged(findings, metric, resource, self.overrides)
+
+
+class SlavesUpContext(nagiosplugin.ScalarContext):
+    """Slaves up against -w/-c, whose defaults depend on the bond's size:
+    warning unless all enslaved slaves are up, critical unless one is.
+    """
+
+    def __init__(self, warning, critical, overrides: dict):
+        super().__init__('slaves_up', warning, critical, fmt_metric=None, result_cls=Judged)
+        self.given = (warning, critical)
+        self.overrides = overrides
+
+    def ranges(self, metric):
+        warning, critical = self.given
+        return (nagiosplugin.Range(warning if warning is not None else f'{metric.max}:'),
+                nagiosplugin.Range(critical if critical is not None else '1:'))
+
+    def evaluate(self, metric, resource):
+        return judged(self.findings(metric, resource), metric, resource, self.overrides)
+
+    def findings(self, metric, resource) -> list:
+        warning, critical = self.ranges(metric)
+        if metric.max == 0:
+            return [found('no-slaves', 'no slaves enslaved')]
+        down = [s for s in resource.bond.slaves if not s.up]
+        if metric.value == 0:
+            return [found('no-slave-up', 'no slave up: ' + ', '.join(
+                f'{s.name} {s.mii_status}' for s in down))]
+        if not critical.match(metric.value):
+            state, violated = Critical, critical
+        elif not warning.match(metric.value):
+            state, violated = Warn, warning
+        else:
+            return []
+        if down:
+            return [found('slave-down', s.mii_status, s.name, state) for s in down]
+        return [found('slave-down', f'{metric.value}/{metric.max} slaves up, '
+                                    f'{violated.violation}', state=state)]
+
+    def performance(self, metric, resource):
+        warning, critical = self.ranges(metric)
+        return nagiosplugin.Performance(metric.name, metric.value, '', warning, critical,
+                                        metric.min, metric.max)
+
+
+class BondResults(nagiosplugin.Results):
+    """Results where CRITICAL outranks UNKNOWN: a dead bond must not hide
+    behind another bond whose file could not be read."""
+    RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
+
+    def __iter__(self):
+        for state in sorted(self.by_state, key=self.RANK.get, reverse=True):
+            yield from self.by_state[state]
+
+    @property
+    def most_significant_state(self):
+        return max(self.by_state, key=self.RANK.get)
+
+
+class BondContext(FindingsContext):
+    """The driver's view of the bond (judge.py); its result also carries the
+    primaries the active slave is judged against, for the words."""
+
+    def __init__(self, overrides: dict):
+        super().__init__('bond', lambda bond, resource: judge(bond, resource.expectation),
+                         overrides)
+
+    def evaluate(self, metric, resource):
+        result = super().evaluate(metric, resource)
+        result.primaries = acceptable_primaries(metric.value, resource.expectation)
+        return result
+
+
+def judge_options(running: dict, resource) -> list:
+    """--expect (imported only where it is used)."""
+    from .expect import judge
+    return judge(resource.expectation.options, running)
+
+
+def contexts(options) -> list:
+    overrides = options.states
+    return [
+        BondContext(overrides),
+        FindingsContext('no-such-bond', lambda _, resource: [found('no-such-bond',
+                                                                   'no such bond')], overrides),
+        FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
+                        overrides),
+        FindingsContext('run', lambda findings, resource: findings, overrides),
+        FindingsContext('history', lambda report, resource: report.findings, overrides),
+        FindingsContext('hardware', lambda bond, resource: judge_hardware(
+            bond, resource.system.hardware), overrides),
+        FindingsContext('drift', lambda findings, resource: findings, overrides),
+        FindingsContext('options', judge_options, overrides),
+        SlavesUpContext(options.warning, options.critical, overrides),
+        FailuresContext(options.failures_warning, options.failures_critical, overrides),
+        nagiosplugin.ScalarContext('count', result_cls=Judged),
+    ]
