@@ -277,8 +277,8 @@ def manpage(date=None, plugin=DEB_PLUGIN, docs=DEB_DOCS):
         '.BR icinga2 (8),',
         '.BR nrpe (8)',
         '.PP',
-        roff(f'The README in {docs}: states, flap detection, where the state lives, Icinga 2, '
-             'Icinga Director, NRPE, Nagios and Checkmk set-ups.'),
+        roff(f'The README and docs/ in {docs}: states, flap detection, where the state lives, '
+             'Icinga 2, Icinga Director, NRPE, Nagios and Checkmk set-ups.'),
     ]
     return '\n'.join(lines) + '\n'
 
