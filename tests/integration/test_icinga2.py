@@ -27,6 +27,7 @@ include <plugins>
 include <plugins-contrib>
 {checkcommand}
 include "{workdir}/services.conf"
+include "{workdir}/services-all-bonds.conf"
 
 object Endpoint NodeName {{ }}
 object Zone ZoneName {{ endpoints = [ NodeName ] }}
@@ -113,12 +114,13 @@ def icinga(require_binary, contrib, plugin, example_root, workdir, daemon_dir):
         daemon_dir(f"state/{host}")
 
     def configure(check_interval=None):
-        services = (contrib / "icinga/services.conf").read_text()
-        if check_interval:
-            services, count = re.subn(r"\b(check|retry)_interval = \S+",
-                                      rf"\1_interval = {check_interval}", services)
-            assert count == 2, "services.conf: expected one check_interval and retry_interval"
-        (workdir / "services.conf").write_text(services)
+        for name in ("services.conf", "services-all-bonds.conf"):
+            services = (contrib / "icinga" / name).read_text()
+            if check_interval:
+                services, count = re.subn(r"\b(check|retry)_interval = \S+",
+                                          rf"\1_interval = {check_interval}", services)
+                assert count == 2, f"{name}: expected one check_interval and retry_interval"
+            (workdir / name).write_text(services)
         (workdir / "icinga2.conf").write_text(
             CONFIG.format(workdir=workdir, contrib=contrib, root=example_root,
                           checkcommand=checkcommand_include(contrib)))
@@ -132,9 +134,10 @@ def icinga(require_binary, contrib, plugin, example_root, workdir, daemon_dir):
 
 @pytest.fixture
 def validated(icinga, run):
-    """``icinga2 daemon -C`` on the shipped services.conf; objects by (type, name)."""
+    """``icinga2 daemon -C`` on the shipped services files; objects by (type, name)."""
     result = run([*icinga(), "--validate"], merge_stderr=True)
     assert result.returncode == 0, result.stdout
+    assert "warning/" not in result.stdout, result.stdout  # e.g. "does not match anywhere"
     objects = read_netstrings(icinga.dirs["CacheDir"] / "icinga2.debug")
     return {(o["type"], o["properties"]["__name"]): o["properties"] for o in objects}
 

@@ -26,6 +26,8 @@ files() {
     -o -path var/log -o -path var/lib/icinga2 -o -path var/lib/ucf \) -prune -o -print | sort)
 }
 
+OURS=("$T/etc/icinga2/conf.d/cb-services.conf" "$T/etc/icinga2/conf.d/cb-router1.conf" "$T$W")
+trap 'rm -rf "${OURS[@]}"' EXIT   # the chroot is reused: nothing of this run stays in it
 tools/ci/trixie-chroot.sh make "$T" python3-nagiosplugin python3-psutil python3-yaml \
   python3-pytest python3-hypothesis icinga2-bin icinga2-common man-db
 inside sh -c "dpkg -s $PKG >/dev/null 2>&1 && apt-get purge -y -q $PKG >/dev/null || true"
@@ -57,10 +59,10 @@ out=$(as_nagios "$PLUGIN" $example -v || true)
 grep -q "^  baseline: /var/lib/check_bonding/bond0@.*\.json$" <<<"$out" || die "no baseline named"
 ls "$T"/var/lib/check_bonding/bond0@*.json >/dev/null || die "no baseline in /var/lib/check_bonding"
 
-# trixie's Icinga 2 reads the packaged CheckCommand through <plugins-contrib>, with
-# services.conf where the docs put it and a host as the docs write it (run locally)
-inside install -d /etc/icinga2/zones.d/global-templates
-cp "$T$DOC/contrib/icinga/services.conf" "$T/etc/icinga2/zones.d/global-templates/"
+# trixie's Icinga 2 reads the packaged CheckCommand through <plugins-contrib>; the
+# packaged services.conf and the docs' host, checked by this Icinga itself (standalone:
+# no agent_endpoint, so conf.d; tests/integration/test_icinga2_agent.py does the agent)
+cp "$T$DOC/contrib/icinga/services.conf" "$T/etc/icinga2/conf.d/cb-services.conf"
 cat >"$T/etc/icinga2/conf.d/cb-router1.conf" <<'EOF'
 object Host "router1" {
   check_command = "hostalive"
@@ -71,13 +73,13 @@ object Host "router1" {
                           state = [ "aggregator-mismatch=ok" ] }
 }
 EOF
-inside icinga2 daemon -C -x warning >"$T.icinga2.log" 2>&1 || { cat "$T.icinga2.log"; die "icinga2 daemon -C failed"; }
+inside icinga2 daemon -C --dump-objects -x warning >"$T.icinga2.log" 2>&1 || { cat "$T.icinga2.log"; die "icinga2 daemon -C failed"; }
 ! grep -E 'warning/|critical/' "$T.icinga2.log" || die "icinga2 daemon -C warned"
 inside icinga2 object list --type CheckCommand --name bonding | grep -qF "\"$PLUGIN\"" \
   || die "icinga2: no CheckCommand bonding running $PLUGIN"
-services=$(inside icinga2 object list --type Service | sed -n "s/^Object 'router1!\(.*\)' of type 'Service':/\1/p" | sort | tr '\n' ,)
+services=$(inside icinga2 object list --type Service | sed -n "s/^Object 'router1!\(bonding.*\)' of type 'Service':/\1/p" | sort | tr '\n' ,)
 [ "$services" = "bonding bond0,bonding bond1," ] || die "icinga2 made services: $services"
-rm -rf "$T/etc/icinga2/zones.d/global-templates" "$T/etc/icinga2/conf.d/cb-router1.conf"
+rm -f "${OURS[@]:0:2}"
 echo "icinga2 $(inside icinga2 --version | sed -n 's/.*(version: \(.*\)).*/\1/p' | head -n 1):" \
   "daemon -C clean, CheckCommand bonding from the package, services: $services"
 
