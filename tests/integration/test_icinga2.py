@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import CONTRIB
+
 pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
 
 ICINGA2 = "/usr/sbin/icinga2"
@@ -199,3 +201,23 @@ def test_daemon_records_plugin_result(icinga, start_daemon, run, workdir, exampl
         assert recorded["exit_status"] == recorded["state"] == direct.returncode, name
         assert [line.rstrip() for line in recorded["output"].split("\n")] == text
         assert recorded["performance_data"] == perfdata
+
+
+@pytest.mark.parametrize("services, host", [
+    ("services.conf", 'vars.bonds["bond0"] = { primary = "eth0" }'),
+    ("services-all-bonds.conf", "vars.bonding_all_bonds = true"),
+])
+def test_each_services_file_alone_validates_clean(icinga, run, workdir, services, host):
+    """Copied alone with the hosts it is for: no "does not match anywhere" from the
+    other rule (both in one file warned on every config without all-bonds hosts)."""
+    command = icinga()
+    config = CONFIG[:CONFIG.index("object Endpoint NodeName")].replace(
+        'include "{workdir}/services.conf"\ninclude "{workdir}/services-all-bonds.conf"\n',
+        f'include "{{workdir}}/{services}"\n')
+    (workdir / "icinga2.conf").write_text(config.format(
+        workdir=workdir, checkcommand=checkcommand_include(CONTRIB)) +
+        f'object CheckerComponent "checker" {{ }}\n'
+        f'object Host "h" {{ check_command = "dummy"; {host} }}\n')
+    result = run([*command, "--validate"], merge_stderr=True)
+    assert result.returncode == 0, result.stdout
+    assert "warning/" not in result.stdout, result.stdout
