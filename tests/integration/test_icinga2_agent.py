@@ -74,10 +74,6 @@ class Node:
         """An icinga2 command on this node's files, inside its namespace."""
         return self.netns.cmd(ICINGA2, *argv, *self.defines)
 
-    def constant(self, name):
-        return re.search(rf'^const {name} = "(.*)"$', (self.top / "etc/constants.conf")
-                         .read_text(), re.M)[1]
-
 
 def checked(run, cmd):
     result = run(cmd, merge_stderr=True)
@@ -123,8 +119,8 @@ def distributed(require_binary, netns_pair, start_daemon, daemon_user, workdir, 
                            "--cert", certs / f"{AGENT}.crt"))
     checked(run, agent.cli("pki", "save-cert", "--trustedcert", certs / "trusted-parent.crt",
                            "--host", master_ns.address, "--port", "5665"))
-    ticket = checked(run, master.cli("pki", "ticket", "--cn", AGENT,
-                                     "--salt", master.constant("TicketSalt"))).strip()
+    # the master's TicketSalt, from the variables its daemon wrote at start
+    ticket = checked(run, master.cli("pki", "ticket", "--cn", AGENT)).strip()
     checked(run, agent.cli("node", "setup", "--ticket", ticket, "--cn", AGENT,
                            "--endpoint", f"{MASTER},{master_ns.address},5665",
                            "--zone", AGENT, "--parent_zone", ZONE,
