@@ -18,7 +18,8 @@ import os
 from .ifname import split_names
 from .system import PROC_LIMIT, System
 
-NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags')
+NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags',
+             'carrier_changes', 'carrier_up_count', 'carrier_down_count')
 NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -95,15 +96,18 @@ def _split(relpath: str) -> tuple:
 
 
 def capture(system: System, bonds: list[str], target: str,
-            drift_source: str | None = None) -> list[str]:
-    """Copy what the check reads (with --config-drift, the configuration too);
-    return the files that could not be read."""
+            drift_source: str | None = None, ovs: bool = False) -> list[str]:
+    """Copy what the check reads (with --config-drift, the configuration too;
+    with `ovs`, ovs-vswitchd's answers); return the files that could not be read."""
     tree = CaptureTree(target)
     try:
         unreadable = copy_bonding_files(system, bonds, tree)
         unreadable += copy_hardware_files(system, bonds, tree)
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
+        if ovs:
+            from .ovs.source import capture as capture_ovs
+            unreadable += capture_ovs(system, tree)
         return unreadable
     finally:
         tree.close()
@@ -135,6 +139,23 @@ def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> l
             continue
         tree.write_file(relpath, text)  # a write error is fatal: the caller says so
     return unreadable
+
+
+def namespace_notes(system: System, bonds: list[str]) -> list[str]:
+    """Bonds whose sysfs describes another interface of their name (another
+    network namespace's sysfs): the copy has that one's files, and the replay
+    judges the bond from /proc alone, as the check does."""
+    notes = []
+    for name in bonds:
+        try:
+            bond = system.read_bond(name)
+        except (OSError, ValueError):
+            continue
+        if bond is not None and bond.sysfs_elsewhere:
+            notes.append(f'{name}: sysfs shows another {name} ({bond.sysfs_elsewhere}): the '
+                         'sysfs of another network namespace, copied as it is; the check '
+                         'judges it from /proc alone')
+    return notes
 
 
 def _masters(system: System, bonds: list[str]) -> list[str]:
@@ -259,7 +280,7 @@ def copy_config_files(root: str, source: str, tree: CaptureTree) -> list[str]:
         found = config.read(path)  # a file whose presence matters (if-pre-up.d/ifenslave)
         if found is not None:
             tree.write_file(path.lstrip('/'), found.data.decode('utf-8', 'surrogateescape'))
-    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable]
+    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable + config.unread]
 
 
 def strip_keyfile(text: str) -> str:

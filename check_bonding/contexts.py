@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import nagiosplugin
-from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
+from nagiosplugin.state import Critical, Ok, Unknown, Warn
 
 from .findings import found, restate
-from .judge import acceptable_primaries, judge
+from .judge import acceptable_primaries
 from .shared_hardware import judge as judge_hardware
+from .wording import member_word
 
 
 class Judged(nagiosplugin.Result):
@@ -29,10 +30,17 @@ class Judged(nagiosplugin.Result):
         return result
 
 
+# CRITICAL outranks UNKNOWN: a dead bond must not hide behind what could not be read
+RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
+
+
 def judged(findings, metric, resource, overrides: dict) -> Judged:
     """The Result of `findings` after --state overrides; its state is the worst."""
-    findings = restate(findings, overrides, resource.bond_name)
-    return Judged(worst([f.state for f in findings]) if findings else Ok, None, metric,
+    return worst_of(restate(findings, overrides, resource.bond_name), metric)
+
+
+def worst_of(findings: list, metric) -> Judged:
+    return Judged(max((f.state for f in findings), key=RANK.get, default=Ok), None, metric,
                   findings)
 
 
@@ -46,6 +54,23 @@ class FindingsContext(nagiosplugin.Context):
 
     def evaluate(self, metric, resource):
         return judged(self.rule(metric.value, resource), metric, resource, self.overrides)
+
+
+class RunContext(FindingsContext):
+    """The run's findings. Where bonds never set up are why there is no bond
+    to check, the two are one finding (its text says both) at the worse state."""
+
+    def __init__(self, overrides: dict):
+        super().__init__('run', None, overrides)
+
+    def evaluate(self, metric, resource):
+        findings = restate(metric.value, self.overrides, None)
+        names = [f.name for f in findings]
+        if 'no-bonds' in names and 'bond-idle' in names:
+            idle, none = findings.pop(names.index('bond-idle')), names.index('no-bonds')
+            findings[none] = findings[none]._replace(
+                state=max(findings[none].state, idle.state, key=RANK.get))
+        return worst_of(findings, metric)
 
 
 class FailuresContext(nagiosplugin.ScalarContext):
@@ -86,11 +111,12 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 
     def findings(self, metric, resource) -> list:
         warning, critical = self.ranges(metric)
+        word = member_word(resource.bond)
         if metric.max == 0:
-            return [found('no-slaves', 'no slaves enslaved')]
+            return [found('no-slaves', f'no {word}s enslaved')]
         down = [s for s in resource.bond.slaves if not s.up]
         if metric.value == 0:
-            return [found('no-slave-up', 'no slave up: ' + ', '.join(
+            return [found('no-slave-up', f'no {word} up: ' + ', '.join(
                 f'{s.name} {s.mii_status}' for s in down))]
         if not critical.match(metric.value):
             state, violated = Critical, critical
@@ -100,7 +126,7 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
             return []
         if down:
             return [found('slave-down', s.mii_status, s.name, state) for s in down]
-        return [found('slave-down', f'{metric.value}/{metric.max} slaves up, '
+        return [found('slave-down', f'{metric.value}/{metric.max} {word}s up, '
                                     f'{violated.violation}', state=state)]
 
     def performance(self, metric, resource):
@@ -112,24 +138,23 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 class BondResults(nagiosplugin.Results):
     """Results where CRITICAL outranks UNKNOWN: a dead bond must not hide
     behind another bond whose file could not be read."""
-    RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
 
     def __iter__(self):
-        for state in sorted(self.by_state, key=self.RANK.get, reverse=True):
+        for state in sorted(self.by_state, key=RANK.get, reverse=True):
             yield from self.by_state[state]
 
     @property
     def most_significant_state(self):
-        return max(self.by_state, key=self.RANK.get)
+        return max(self.by_state, key=RANK.get)
 
 
 class BondContext(FindingsContext):
-    """The driver's view of the bond (judge.py); its result also carries the
-    primaries the active slave is judged against, for the words."""
+    """The driver's view of the bond (judge.py; an OVS bond's resource judges
+    by ovs/rules.py); its result also carries the primaries the active slave
+    is judged against, for the words."""
 
     def __init__(self, overrides: dict):
-        super().__init__('bond', lambda bond, resource: judge(bond, resource.expectation),
-                         overrides)
+        super().__init__('bond', lambda bond, resource: resource.judge(bond), overrides)
 
     def evaluate(self, metric, resource):
         result = super().evaluate(metric, resource)
@@ -140,7 +165,7 @@ class BondContext(FindingsContext):
 def judge_options(running: dict, resource) -> list:
     """--expect (imported only where it is used)."""
     from .expect import judge
-    return judge(resource.expectation.options, running)
+    return judge(resource.expectation.options, running, resource.bond.sysfs_elsewhere)
 
 
 def contexts(options) -> list:
@@ -151,7 +176,7 @@ def contexts(options) -> list:
                                                                    'no such bond')], overrides),
         FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
                         overrides),
-        FindingsContext('run', lambda findings, resource: findings, overrides),
+        RunContext(overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),

@@ -5,9 +5,10 @@ Map: each metric BondResource.probe() yields, the context that judges it,
 and the identifiers of what it may find (findings.FINDINGS):
 
   metric                  context       judged by                    findings
-  <bond>                  bond          judge.judge (driver's view,  bond-down, not-primary,
-                                        sysfs links: links.py, 802.3ad: lacp.py)
-                                                                     no-carrier, lacp-*, ...
+  <bond>                  bond          resource.judge: judge.judge  bond-down, not-primary,
+                                        (driver's view, sysfs links: no-carrier, lacp-*, ...
+                                        links.py, 802.3ad: lacp.py);
+                                        OVS bonds: ovs/rules.py      (the same), ovs-lacp-*
   <bond>                  no-such-bond  -                            no-such-bond
   <bond>                  unreadable    -                            bond-unreadable
   <bond>_slaves_up        slaves_up     -w/-c ranges (perfdata)      slave-down, no-slave-up,
@@ -17,14 +18,24 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond>_failures_window  failures      --failures-* (perfdata)      link-failures, failover,
                                                                      link-failures-tolerated
   <bond> history          history       flaps.update via store       slave-left, failover,
+                                                                     link-loss-absorbed,
                                                                      baseline-new, state-*
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
   <bond> hardware         hardware      shared_hardware.judge        shared-port, shared-nic,
                                                                      hardware-*, lacp-one-partner
-  <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
-                          count         perfdata only                -
+  <bond>_slaves, _absorbed_window, <slave>_link_failures, _carrier_losses, _rx_errors,
+  _tx_errors              count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
-bond-list-mismatch.
+bond-list-mismatch, and for Open vSwitch ovs-needs-root, ovs-unreadable.
+
+Open vSwitch bonds (ovs:<port>) are ovs.resource.OvsBondResources: a
+BondResource whose bond is read with all the others from ovs-vswitchd
+(ovs/source.py, ovs/parse.py) and judged by ovs/rules.py; they yield
+<bond>, <bond>_slaves_up, <bond>_slaves, the history and
+ovs:<member>_link_failures/_rx_errors/_tx_errors, to the same contexts
+(no options, drift or hardware metric). resources() asks for them unless
+--kind kernel or -b names only kernel bonds; without a pidfile that costs
+one failed open.
 
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
@@ -50,6 +61,7 @@ import nagiosplugin
 
 from .contexts import BondResults, contexts
 from .findings import found
+from .ifname import is_ovs
 from .judge import Expectation
 from .system import System
 from .wording import BondSummary, label
@@ -71,6 +83,16 @@ class BondResource(nagiosplugin.Resource):
     def name(self):
         return self.bond_name
 
+    def judge(self, bond) -> list:
+        """The bond context's rule for this kind of bond (ovs.resource has its own)."""
+        from .judge import judge
+        return judge(bond, self.expectation)
+
+    @property
+    def state_file(self):
+        """Where this bond's baseline lives (None with --no-state)."""
+        return self.store.path(self.bond_name) if self.store else None
+
     def probe(self):
         try:
             bond = self.system.read_bond(self.bond_name)
@@ -82,7 +104,8 @@ class BondResource(nagiosplugin.Resource):
         self.bond = bond
         if bond is None:
             return [nagiosplugin.Metric(self.bond_name, None, context='no-such-bond')]
-        return [*self._judged(bond), *self._history(bond), *self._counters(bond)]
+        history = list(self._history(bond))  # first: the judging reads what it knows
+        return [*self._judged(self.bond), *history, *self._counters(bond)]
 
     def _judged(self, bond):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
@@ -91,7 +114,7 @@ class BondResource(nagiosplugin.Resource):
         yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
         if self.expectation.options:
             yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
-                bond.name, self.expectation.options), context='options')
+                bond, self.expectation.options), context='options')
         if self.drift is not None:
             yield nagiosplugin.Metric(f'{bond.name} drift', self.drift, context='drift')
         yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
@@ -100,11 +123,22 @@ class BondResource(nagiosplugin.Resource):
     def _history(self, bond):
         if self.store is None:
             return
-        self.report = self.store.update(bond, self.system.boot_id())
+        self.report = self.store.update(bond, self.system.boot_id(), self.instances(bond))
+        if self.report.no_link_since:  # links gone across two runs (links.carrier)
+            self.bond = bond._replace(slaves=tuple(s._replace(
+                no_link_since=self.report.no_link_since.get(s.name)) for s in bond.slaves))
         if self.report.failures_known:  # no made-up 0 in the graphs when it is not known
             yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
                                       min=0, context='failures')
+            if any(getattr(s, 'carrier_losses', None) is not None for s in bond.slaves):
+                yield nagiosplugin.Metric(label(bond.name, 'absorbed_window'),
+                                          sum(self.report.absorbed.values()), min=0,
+                                          context='count')
         yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+
+    def instances(self, bond) -> dict:
+        """{slave: the identity of its enslavement} for the flap history."""
+        return self.system.enslavements(bond)
 
     def _counters(self, bond):
         counters = self.system.counters()
@@ -112,6 +146,9 @@ class BondResource(nagiosplugin.Resource):
             if slave.link_failures is not None:
                 yield nagiosplugin.Metric(label(slave.name, 'link_failures'), slave.link_failures,
                                           'c', min=0, context='count')
+            if slave.carrier_losses is not None:
+                yield nagiosplugin.Metric(label(slave.name, 'carrier_losses'),
+                                          slave.carrier_losses, 'c', min=0, context='count')
             nic = counters.get(slave.name)
             if nic is not None:
                 yield nagiosplugin.Metric(label(slave.name, 'rx_errors'), nic.errin, 'c', min=0,
@@ -170,24 +207,36 @@ def expectation(options, bond: str) -> Expectation:
 def resources(options, system: System, clock) -> list:
     # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
     # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
-    names, notes = system.bonds_to_check(options.bonds, options.excluded,
-                                         also=[*options.primaries, *options.expected_slaves,
-                                        *options.min_speed, *options.expected_options])
-    if not names:
-        where = f' under {options.root}' if options.root != '/' else ''
-        idle = [note.text for note in notes if note.name == 'bond-idle']
-        return [RunNotes([found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
-                                f'no bonding interfaces found{where}: '
-                                'is the bonding module loaded?'), *notes])]
+    also = [*options.primaries, *options.expected_slaves, *options.min_speed,
+            *options.expected_options]
+    from .ovs import resource as ovs  # kernel and ovs:<port> bonds (check_bonding/ovs/)
+    names, notes = system.bonds_to_check(
+        [n for n in options.bonds if not is_ovs(n)], options.excluded,
+        also=[n for n in also if not is_ovs(n)]) if ovs.wanted(options, 'kernel') else ([], [])
     store = None
     if options.state_dir is not None:
         from .store import BaselineStore
         store = BaselineStore(options.state_dir, options.root, options.failure_window,
                               options.reset, clock)
+    ovs_bonds, ovs_notes = ovs.resources(options, system, store, expectation, also) \
+        if ovs.wanted(options, 'ovs') else ([], [])
+    notes += ovs_notes
+    if not names and not ovs_bonds:
+        return [RunNotes(notes if ovs_notes else [no_bonds(options, notes), *notes])]
+    if options.state_dir_note:
+        notes = [*notes, found('state-elsewhere', options.state_dir_note)]
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
     if options.config_drift:
         bonds = with_drift(options, system, bonds)
+    bonds += ovs_bonds
     return (bonds + [RunNotes(notes)]) if notes else bonds
+
+
+def no_bonds(options, notes):
+    where = f' under {options.root}' if options.root != '/' else ''
+    idle = [note.text for note in notes if note.name == 'bond-idle']
+    return found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
+                 f'no bonding interfaces found{where}: is the bonding module loaded?')
 
 
 @nagiosplugin.guarded(verbose=0)

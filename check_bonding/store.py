@@ -20,7 +20,7 @@ import os
 import signal
 import stat
 
-from . import flaps
+from . import baseline, flaps
 from .findings import Finding, found
 
 MAX_STATE = 4 * 1024 * 1024  # bytes; events are pruned by age, a real file is a few KiB
@@ -30,16 +30,39 @@ class StateError(Exception):
     """A state file this program must not or cannot use."""
 
 
+SYSTEM_STATE_DIR = '/var/lib/check_bonding'  # the packages make it, for the agent's user
+
+
 def default_state_dir(env=os.environ) -> str:
     """$STATE_DIRECTORY (systemd), /var/lib/check_bonding if usable, else XDG."""
+    return choose_state_dir(env)[0]
+
+
+def choose_state_dir(env=os.environ) -> tuple:
+    """(the default state directory, None or why the system's was passed over).
+
+    Passing over an existing /var/lib/check_bonding (a root run made it root's,
+    the agent's user cannot write it) splits the history in two: the caller
+    says so. Where it does not exist (a user without the package) there is
+    nothing to say."""
     if env.get('STATE_DIRECTORY'):
-        return env['STATE_DIRECTORY'].split(':')[0]
-    system_dir = '/var/lib/check_bonding'
-    if os.access(system_dir, os.W_OK | os.X_OK) or (
-            not os.path.exists(system_dir) and os.access('/var/lib', os.W_OK)):
-        return system_dir
+        return env['STATE_DIRECTORY'].split(':')[0], None
+    if os.access(SYSTEM_STATE_DIR, os.W_OK | os.X_OK) or (
+            not os.path.lexists(SYSTEM_STATE_DIR)
+            and os.access(os.path.dirname(SYSTEM_STATE_DIR), os.W_OK)):
+        return SYSTEM_STATE_DIR, None
     xdg = env.get('XDG_STATE_HOME') or os.path.join(os.path.expanduser('~'), '.local', 'state')
-    return os.path.join(xdg, 'check_bonding')
+    directory = os.path.join(xdg, 'check_bonding')
+    if not os.path.lexists(SYSTEM_STATE_DIR):
+        return directory, None
+    me = user_name(os.geteuid())
+    info = os.lstat(SYSTEM_STATE_DIR)
+    kind = ('directory' if stat.S_ISDIR(info.st_mode) else
+            'symlink' if stat.S_ISLNK(info.st_mode) else 'file')
+    return directory, (f'baselines kept in {directory}: {me} cannot use {SYSTEM_STATE_DIR} '
+                       f'({kind} of {user_name(info.st_uid)}, mode '
+                       f'{info.st_mode & 0o7777:04o}); chown -R {me}: {SYSTEM_STATE_DIR}, '
+                       'or --state-dir')
 
 
 def state_path(directory: str, bond: str, tag: str = '') -> str:
@@ -211,16 +234,21 @@ class BaselineStore:
         self.directory_ready = False  # made (or found) once per run, not per bond
         self.owner = None  # see StateFile
 
-    def update(self, bond, boot_id: str | None) -> flaps.Report:
-        """This run against the stored history; storage trouble is a WARNING."""
+    def path(self, bond: str) -> str:
+        """The state file of `bond` (for -v)."""
+        return state_path(self.directory, bond, self.tag)
+
+    def update(self, bond, boot_id: str | None, instances: dict | None = None) -> flaps.Report:
+        """This run against the stored history (`instances`: system.enslavements);
+        storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
                 self.owner = directory_owner(self.directory)
                 self.directory_ready = True
-            state_file = StateFile(state_path(self.directory, bond.name, self.tag), self.owner)
+            state_file = StateFile(self.path(bond.name), self.owner)
             try:
-                return self._update(state_file, bond, boot_id)
+                return self._update(state_file, bond, boot_id, instances)
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
@@ -241,7 +269,7 @@ class BaselineStore:
         return found('state-unwritable', f'cannot store baseline in {where}: {err.strerror}'
                                          f'{ownership(where)}; {fix}')
 
-    def _update(self, state_file: StateFile, bond, boot_id) -> flaps.Report:
+    def _update(self, state_file: StateFile, bond, boot_id, instances) -> flaps.Report:
         damage = None
         try:
             state_file.open()
@@ -253,12 +281,12 @@ class BaselineStore:
         # take the events of the run before it for events "from the future".
         now = self.clock()
         state = state_file.data
-        if damage is None and state and not flaps.valid_state(state):
+        if damage is None and state and not baseline.valid_state(state):
             damage = 'foreign format'
         problem = self._set_aside(state_file.path, damage, now) if damage else None
         if problem or not state:
-            state = flaps.new_state(bond)
-        report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
+            state = baseline.new_state(bond.name)
+        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, instances)
         if problem:
             report.findings.append(problem)
         if report.changed:  # a quiet bond costs no write and no fsync
