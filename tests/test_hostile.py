@@ -122,6 +122,7 @@ def test_read_errors_on_sysfs_are_data_not_failures(check, monkeypatch, tmp_path
     assert result.code == 0
 
 
+@pytest.mark.slow  # waits out its timeout
 def test_a_blocking_read_honours_the_timeout_and_keeps_the_baseline(check, monkeypatch,
                                                                    state_dir):
     seed = EXAMPLES / 'seed-failover'

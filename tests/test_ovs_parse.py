@@ -218,6 +218,7 @@ def test_a_fifo_in_a_captured_tree_does_not_hang(tmp_path):
     assert [m.name for m in fifo.members] == ['a1', 'a2'] and not fifo.slaves_up
 
 
+@pytest.mark.slow  # waits out its timeout
 def test_a_daemon_that_never_answers_ends_in_the_timeout(tmp_path):
     """A listening socket nobody serves (a hung ovs-vswitchd): -t ends the run, UNKNOWN."""
     import socket
