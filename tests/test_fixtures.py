@@ -143,7 +143,8 @@ ISSUE_20 = ('netns-one-name-healthy', 'netns-one-name-degraded', 'arp-ns6-target
 AS_NOBODY = [(name, view, expect) for name, view, expect in CASES if name in ISSUE_20]
 
 
-@pytest.mark.slow  # a process as nobody per case, seconds in all; test_fixture_replay replays the same views in-process
+# a process as nobody per case, seconds in all (test_fixture_replay replays the same views)
+@pytest.mark.slow
 @pytest.mark.parametrize('name, view, expect', AS_NOBODY,
                          ids=[f'{n}{v} {e.argv}' for n, v, e in AS_NOBODY])
 def test_fixture_replay_as_nobody(name, view, expect, tmp_path):
