@@ -21,6 +21,8 @@ export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INP
 unset PYTHONPATH VIRTUAL_ENV PYTHONHOME
 TOX_VERSION=4.67.17   # the runner itself, pinned: a new tox is a change of its own
 PARALLEL=${CB_PARALLEL:-6}
+# the stages share two cores: the kernel test bed's guests get twice their usual time
+export CB_UML_SLOWDOWN=${CB_UML_SLOWDOWN:-2}
 
 START=$SECONDS
 mkdir -p "$CB_CI_DIR" && chmod 755 "$CB_CI_DIR"
