@@ -25,7 +25,8 @@ PARALLEL=${CB_PARALLEL:-6}
 export CB_UML_SLOWDOWN=${CB_UML_SLOWDOWN:-2}
 
 START=$SECONDS
-mkdir -p "$CB_CI_DIR" && chmod 755 "$CB_CI_DIR"
+# tox would make its work dir private: nagios and nobody run the venvs' Python
+mkdir -p "$CB_CI_DIR/tox" && chmod 755 "$CB_CI_DIR" "$CB_CI_DIR/tox"
 bash tools/ci/apt.sh "$CB_CI_DIR"
 bash tools/ci/pythons.sh "$CB_CI_DIR"
 RUNNER=$CB_CI_DIR/runner
