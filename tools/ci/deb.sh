@@ -52,7 +52,7 @@ print("as nagios: check_bonding, nagiosplugin, psutil from /usr/lib/python3/dist
   # the daemons run the package's plugin; none of their tests may skip here
   local rc=0
   CHECK_BONDING_PLUGIN=$PLUGIN "$PYTHON" -m pytest -q -rs -p no:cacheprovider \
-    --junitxml="${CB_RESULTS:-$WORK}/deb.xml" tests/integration >"$WORK/pytest.log" 2>&1 || rc=$?
+    --basetemp="$WORK/pytest" --junitxml="${CB_RESULTS:-$WORK}/deb.xml" tests/integration >"$WORK/pytest.log" 2>&1 || rc=$?
   cat "$WORK/pytest.log"
   [ $rc -eq 0 ] || die "daemon tests against the package failed"
   ! grep -qE '[0-9]+ skipped' "$WORK/pytest.log" || die "daemon tests skipped against the package"

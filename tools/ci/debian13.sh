@@ -47,7 +47,8 @@ inside dpkg-query -W python3 python3-nagiosplugin python3-psutil icinga2-bin | t
 where=$(as_nagios sh -c "cd $W/tests && python3 -c 'import check_bonding, nagiosplugin, psutil
 print(*(m.__file__ for m in (check_bonding, nagiosplugin, psutil)))'")
 for f in $where; do [[ $f == /usr/lib/python3/dist-packages/* ]] || die "as nagios: $f imported"; done
-as_nagios sh -c "cd $W/tests && python3 -m pytest -q -p no:cacheprovider test_fixtures.py" \
+# (the replays by nobody itself need root to become nobody: nagios runs all the others)
+as_nagios sh -c "cd $W/tests && python3 -m pytest -q -p no:cacheprovider test_fixtures.py -k 'not as_nobody'" \
   | tail -n 1 | tee "$T.pytest.log"
 grep -qE '^[0-9]+ passed in' "$T.pytest.log" || die "the fixture suite failed or skipped on trixie"
 # the man page's example, as nagios: its first baseline goes to /var/lib/check_bonding
