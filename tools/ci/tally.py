@@ -25,9 +25,9 @@ def stages(journal):
     envs = json.loads(journal.read_text()).get('testenvs', {})
     found = {}
     for name, env in envs.items():
-        if name.startswith('.'):
+        result = env.get('result')
+        if name.startswith('.') or result is None:  # a package build, or not run
             continue
-        result = env.get('result', {})
         found[name] = (result.get('duration', 0), result.get('success', False))
     return found
 
