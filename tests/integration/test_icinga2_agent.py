@@ -76,7 +76,8 @@ class Node:
 
 
 def checked(run, cmd):
-    result = run(cmd, merge_stderr=True)
+    # key generation (node setup, pki) takes minutes where the stages share a busy machine
+    result = run(cmd, merge_stderr=True, timeout=300)
     assert result.returncode == 0, f"{' '.join(map(str, cmd))}:\n{result.stdout}"
     return result.stdout
 
