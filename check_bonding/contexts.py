@@ -3,7 +3,7 @@ a Judged result that carries its Findings, with the --state overrides applied.
 
 Contexts that judge (a rule module reads the metric's value): bond
 (judge.py), slaves_up and failures (nagiosplugin ranges), options
-(expect.py), hardware (shared_hardware.py). Contexts that pass findings
+(expect.py), hardware (shared_hardware.py), switch (shared_switch.py). Contexts that pass findings
 through, made by the Resource's probe: run, history (flaps.py via
 store.py), drift (drift/), no-such-bond, unreadable. count: perfdata only.
 """
@@ -17,6 +17,7 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 from .findings import found, restate
 from .judge import acceptable_primaries, judge
 from .shared_hardware import judge as judge_hardware
+from .shared_switch import judge as judge_switch
 
 
 class Judged(nagiosplugin.Result):
@@ -155,6 +156,8 @@ def contexts(options) -> list:
         FindingsContext('history', lambda report, resource: report.findings, overrides),
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),
+        FindingsContext('switch', lambda bond, resource: judge_switch(
+            bond, resource.system.lldp), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
         FindingsContext('options', judge_options, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),

@@ -159,6 +159,15 @@ FINDINGS = {
                                   '(stacked on one device?)'),
     'lacp-one-partner': Kind(Ok, '802.3ad: the aggregator faces one LACP system (one switch, '
                                  'a stack or an MLAG pair: not judged)'),
+    # The switch side (shared_switch.py over lldp.py): where lldpd runs
+    'shared-switch': Kind(Warn, 'every slave reaches one switch (one LLDP chassis ID): one '
+                                'switch reboot takes the bond; --state shared-switch=ok for a '
+                                'one-switch design'),
+    'switch-separate': Kind(Ok, 'the slaves reach separate switches (LLDP chassis IDs; the two '
+                                'switches of an MLAG pair are two)'),
+    'switch-unknown': Kind(Ok, 'which switch each slave reaches is not known (no lldpd, not '
+                               'allowed to ask it, no LLDP neighbour on a slave): what would '
+                               'allow it'),
 }
 
 

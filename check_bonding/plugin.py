@@ -21,6 +21,9 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
   <bond> hardware         hardware      shared_hardware.judge        shared-port, shared-nic,
                                                                      hardware-*, lacp-one-partner
+  <bond> switch           switch        shared_switch.judge over     shared-switch,
+                                        lldp.py (lldpd's neighbours) switch-separate,
+                                                                     switch-unknown
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
@@ -29,8 +32,9 @@ bond-list-mismatch.
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
 --slaves, --expect), slaves_up the parsed bond, failures the flaps.Report,
-hardware the system's hardware reader. Those that pass findings through
-(run, history, drift, no-such-bond, unreadable) only apply --state.
+hardware the system's hardware reader, switch its LLDP neighbours. Those
+that pass findings through (run, history, drift, no-such-bond, unreadable)
+only apply --state.
 Every context returns a Judged result carrying its Findings, with the
 --state overrides applied (bond's also the primaries it judged against);
 wording.BondSummary reads result.findings for the first line (problems,
@@ -89,6 +93,7 @@ class BondResource(nagiosplugin.Resource):
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
         yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
+        yield nagiosplugin.Metric(f'{bond.name} switch', bond, context='switch')
         if self.expectation.options:
             yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
                 bond.name, self.expectation.options), context='options')

@@ -55,6 +55,7 @@ class System:
         self.root = root
         self._counters = None
         self._hardware = None
+        self._lldp = None
 
     def path(self, relpath: str) -> str:
         return os.path.join(self.root, relpath)
@@ -191,6 +192,14 @@ class System:
             from .hardware import Hardware
             self._hardware = Hardware(self)
         return self._hardware
+
+    @property
+    def lldp(self):
+        """The LLDP neighbours lldpd knows (lldp.py): asked once per run."""
+        if self._lldp is None:
+            from .lldp import read
+            self._lldp = read(self.root)
+        return self._lldp
 
     def read_options(self, bond: str, keys) -> dict:
         """{key: text of sysfs bonding/<key>, None where not shown} (--expect)."""

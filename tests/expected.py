@@ -7,8 +7,10 @@ the same scenarios from their captures in tests/data/fixtures/ in a second.
 from collections import namedtuple
 
 # argv after the plugin name; exit code (or the codes a flapping state may
-# give); texts the output must contain; texts it must not.
-Expect = namedtuple('Expect', 'argv code texts absent', defaults=((),))
+# give); texts the output must contain; texts it must not; the users whose
+# view it is (live: who runs the check; replayed: root's capture or <name>.nobody).
+Expect = namedtuple('Expect', 'argv code texts absent users', defaults=((), ('root', 'nobody')))
+ROOT_ONLY, NOBODY_ONLY = ('root',), ('nobody',)
 
 
 def codes(expect):
@@ -41,7 +43,11 @@ EXPECTED = {
         'BONDING WARNING - bond0: single slave eth0, no redundancy |'])],
     'ab-bond-down': [Expect('-b bond0', 2, [
         'BONDING CRITICAL - bond0: interface set down (administratively) |'])],
-    'lacp-healthy': [Expect('-b bond0 -m 802.3ad', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves'])],
+    'lacp-healthy': [Expect('-b bond0 -m 802.3ad', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves']),
+                     # no lldpd: a note, from one lstat
+                     Expect('-b bond0 -v', 0, [
+                         '\n  ok: which switch each slave reaches is not known: lldpd is not '
+                         'running (no /run/lldpd.socket): install and start lldpd to know it\n'])],
     'lacp-no-partner': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: no LACPDUs received on eth0, eth1 (switch not doing LACP?) |'])],
     'lacp-two-partners': [
@@ -163,6 +169,32 @@ FIXTURES_ONLY = {
     'ab-renamed-slave': [Expect('-b bond0', 0, [AB_OK, 'wan1_link_failures=1c'])],
     'ab-mode-changed': [Expect('-b bond0', 0, [
         'BONDING OK - bond0 active-backup, active eth1, 2/2 slaves up |'])],
+    # Issue 25: the switch side. lldpcli runs only for root and group adm (Debian):
+    # nobody is told so, and how to allow it.
+    'lldp-one-switch': [
+        Expect('-b bond0', 1, [
+            'BONDING WARNING - bond0: eth0 and eth1 reach one switch switch-a (chassis mac '
+            '52:54:00:00:01:00), ports peer0 and peer1 (LLDP) |'], users=ROOT_ONLY),
+        Expect('-b bond0 --state shared-switch=ok', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up |'], users=ROOT_ONLY),
+        Expect('-b bond0 -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+            '\n  ok: which switch each slave reaches is not known: /usr/sbin/lldpcli runs only '
+            'for _lldpd and group adm (mode 4750): add nobody to group adm (or run the check as '
+            'root)\n'], users=NOBODY_ONLY)],
+    'lldp-two-switches': [
+        Expect('-b bond0 -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+            '\n  ok: slaves reach separate switches (LLDP): eth0 switch-a (chassis mac '
+            '52:54:00:00:01:00) port peer0, eth1 switch-b (chassis mac 52:54:00:00:01:01) port '
+            'peer1\n',
+            # 802.3ad alone cannot tell the MLAG pair from one switch
+            'one LACP system (a single switch, a stack or an MLAG pair; not judged)'],
+            users=ROOT_ONLY),
+        Expect('-b bond0 -v', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+                                  'ok: which switch each slave reaches is not known: '
+                                  '/usr/sbin/lldpcli runs only for _lldpd and group adm'],
+               users=NOBODY_ONLY)],
 }
 # Live only, with the baseline the scenario stored before its change: the
 # flap, the renamed slave (its history kept, not "left"), the mode change (no failover).

@@ -50,6 +50,11 @@ reset() {
     if [ -d /run/othersys ]; then  # a scenario showed another netns's sysfs on /sys
         umount /sys; umount /run/othersys; rmdir /run/othersys
     fi
+    for pid in /run/lldpd*.pid; do  # lldpd of an LLDP scenario (lldp below)
+        [ -e "$pid" ] && kill "$(cat "$pid")"
+    done
+    wait_for '! pidof lldpd >/dev/null' 50
+    rm -rf /run/lldpd* /run/oracle
     ip -all netns delete
     rmmod bonding bridge veth dummy 2>/dev/null
     load net/bridge/bridge drivers/net/veth
@@ -92,6 +97,22 @@ switch() {
     for n; do ip -n "$ns" link set peer$n master br0 up; done
     ip -n "$ns" addr add "$addr" dev br0
     ip -n "$ns" link set br0 up
+}
+# lldp NS NAME: lldpd in netns NS as switch NAME, sending every second (its own
+# socket /run/lldpd-NS.socket and pid file); NS "": the host's own lldpd, with
+# the default socket the check asks. All chroot to /run/lldpd (the guest's tmpfs).
+lldp() {
+    sock=/run/lldpd${1:+-$1}.socket
+    ${1:+ip netns exec "$1"} lldpd -u "$sock" -p "/run/lldpd${1:+-$1}.pid" || return
+    wait_for "[ -S $sock ]" || return
+    lldpcli -u "$sock" configure system hostname "$2" >/dev/null &&
+    lldpcli -u "$sock" configure lldp tx-interval 1 >/dev/null
+}
+# neighbours N: wait until the host's lldpd has N named neighbours; keep its own view
+# (lldpcli -f keyvalue, the test oracle) for the capture (ORACLE-lldpcli)
+neighbours() {
+    wait_for "[ \"\$(lldpcli -f keyvalue show neighbors | grep -c 'name=switch-')\" = $1 ]" 150
+    mkdir -p /run/oracle; lldpcli -f keyvalue show neighbors >/run/oracle/ORACLE-lldpcli
 }
 # wait_for CONDITION [TENTHS]: poll a shell condition, 10 s by default
 wait_for() {
@@ -378,6 +399,26 @@ wait_for '[ "$(grep -c "port state: 6[13]" /proc/net/bonding/bond0)" = 4 ]' 150"
              "run_as nobody '$CHECK_BONDING -b bond0' >/dev/null\n"
              "ip link set eth1 down; sleep 0.5; ip link set eth1 name wan1; ip link set wan1 up\n"
              "sleep 0.5"),
+    # Issue 25: the switch side. LLDP from lldpd in the partners' namespaces, read
+    # by the host's own lldpd (lldp, neighbours above).
+    Scenario("lldp-one-switch",
+             "802.3ad with a real LACP partner (po1 in netns sw) whose lldpd, as switch-a, "
+             "sends LLDP on both ports; the host's lldpd sees one chassis on eth0 and eth1",
+             f"{lacp_partner()}\nlldp '' host; lldp sw switch-a; neighbours 2", cost=8),
+    Scenario("lldp-two-switches",
+             "802.3ad into an MLAG pair: partners po1 in netns swa and swb with one LACP "
+             "system (ad_actor_system 02:00:00:00:00:01), so one aggregator; lldpd as "
+             "switch-a and switch-b send two chassis IDs",
+             f"""veth 0 swa; veth 1 swb
+for ns in swa swb; do
+    ip -n $ns link add po1 type bond mode 802.3ad miimon 100 lacp_rate fast \\
+        ad_actor_system 02:00:00:00:00:01
+done
+ip -n swa link set peer0 master po1; ip -n swb link set peer1 master po1
+ip -n swa link set po1 up; ip -n swb link set po1 up
+bond bond0 '0 1' {LACP}
+wait_for '[ "$(count "port state: 63" bond0)" = 4 ]' 150
+lldp '' host; lldp swa switch-a; lldp swb switch-b; neighbours 2""", cost=8),
     Scenario("ab-mode-changed",
              "active-backup over eth0, eth1 (active eth0): checked; rebuilt as balance-rr: "
              "checked; rebuilt as active-backup with eth1 enslaved first (active eth1)",
@@ -585,7 +626,8 @@ def guest_capture(dest):
     return f"""$CHECK_BONDING {what}--capture "{dest}" |
     sed -n 's/^  skipped //p' >"{dest}.unreadable"
 mv "{dest}.unreadable" "{dest}/UNREADABLE"
-case "{dest}" in */lacp-*|*/hw-*)  # via the guest's tmpfs: hostfs files all look root's
+if [ -d /run/oracle ]; then cp /run/oracle/* "{dest}/"; fi  # what the real tools said
+case "{dest}" in */lacp-*|*/hw-*|*/lldp-*)  # via the guest's tmpfs: hostfs files all look root's
     rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
     run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
     cp -r /run/nobody-capture/tree "{dest}.nobody" ;;
