@@ -9,7 +9,11 @@ Measures wall time and peak RSS (median of several runs) of:
   32x4-changing  the same, every slave with a new link failure at every run: 32 files
                  written and fsynced (the other cases are quiet: nothing to write)
   1000-ifaces    one bond on a host with 1000 other interfaces (sysfs and /proc/net/dev)
-and prints ratios against the floors measured in the same run.
+  lldp-answer    one-bond with lldpd's answer in the tree (a capture): reading and judging it
+  lldp-asked     one-bond with a socket where lldpd's is: lldpcli is run (where this user may),
+                 its cost with lldpd but for lldpd's own answer (nothing listens: it fails)
+and prints ratios against the floors measured in the same run. Without lldpd
+every other case pays one lstat for its socket.
 
     python benchmarks/bench.py                 # full: 30 runs per case
     python benchmarks/bench.py --light --check # CI: few runs, fail on a gross regression
@@ -18,6 +22,8 @@ import argparse
 import os
 import random
 import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -78,6 +84,21 @@ def make_host(root, bonds, slaves, noise=0):
     write(root, 'proc/net/dev', ''.join(dev))
     write(root, 'proc/sys/kernel/random/boot_id', '3f1c0e5a-0000-4000-8000-000000000000\n')
     return root
+
+
+def with_lldp(root, answer):
+    """A copy of `root` with lldpd's answer where its socket is (as a capture
+    keeps it), or, `answer` None, a bound socket there that nothing listens on
+    (returned: the caller keeps it open)."""
+    copy = f'{root}-lldp-{"answer" if answer else "socket"}'
+    shutil.copytree(root, copy)
+    os.makedirs(f'{copy}/run', exist_ok=True)
+    if answer:
+        write(copy, 'run/lldpd.socket', answer)
+        return copy, None
+    bound = socket.socket(socket.AF_UNIX)
+    bound.bind(f'{copy}/run/lldpd.socket')
+    return copy, bound
 
 
 def add_link_failures(root):
@@ -148,6 +169,16 @@ def main():
             '1000-ifaces': (plugin + ['--root', make_host(f'{tmp}/noisy', 1, 2, noise=1000),
                                       '--state-dir', state], None),
         }
+        one = cases['one-bond'][0][2]
+        answer = os.path.join(os.path.dirname(__file__), os.pardir, 'tests', 'data', 'fixtures',
+                              'lldp-one-switch', 'run', 'lldpd.socket')
+        with open(answer) as text:
+            answered, _ = with_lldp(one, text.read())
+        cases['lldp-answer'] = (plugin + ['--root', answered, '--state-dir', state], None)
+        lldpcli = shutil.which('lldpcli', path='/usr/sbin:/usr/bin:/sbin:/bin')
+        if lldpcli and os.access(lldpcli, os.X_OK):
+            asked, bound = with_lldp(one, None)
+            cases['lldp-asked'] = (plugin + ['--root', asked, '--state-dir', state], None)
         measure(cases, 2)  # warm the page cache and the state files
         samples = measure(cases, runs)
     print(f'{"case":<14}{"wall ms":>9}{"peak RSS MiB":>14}   (medians of {runs} runs)')
@@ -160,7 +191,9 @@ def main():
         ok = value <= target * (GROSS if args.check else 1)
         failed |= not ok
         print(f'{name:<26} {value:5.2f}x  (target {target}x){"" if ok else "  EXCEEDED"}')
-    print(f'{"32x4-changing/32x4":<26} {ratio(samples, "32x4-changing", "32x4"):5.2f}x')
+    for name in ('32x4-changing/32x4', 'lldp-answer/one-bond', 'lldp-asked/one-bond'):
+        if name.split('/')[0] in samples:
+            print(f'{name:<26} {ratio(samples, *name.split("/")):5.2f}x')
     peak = max(x[1] for runs_ in samples.values() for x in runs_) / 1024
     print(f'peak RSS {peak:.1f} MiB (target < 25 MiB)')
     failed |= peak >= 25 * (GROSS if args.check else 1)

@@ -3,9 +3,10 @@ a Judged result that carries its Findings, with the --state overrides applied.
 
 Contexts that judge (a rule module reads the metric's value): bond
 (judge.py), slaves_up and failures (nagiosplugin ranges), options
-(expect.py), hardware (shared_hardware.py), switch (shared_switch.py). Contexts that pass findings
-through, made by the Resource's probe: run, history (flaps.py via
-store.py), drift (drift/), no-such-bond, unreadable. count: perfdata only.
+(expect.py), hardware (shared_hardware.py), switch (shared_switch.py),
+traffic (traffic.py). Contexts that pass findings through, made by the
+Resource's probe: run, history (flaps.py via store.py), drift (drift/),
+no-such-bond, unreadable. count: perfdata only.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .findings import found, restate
 from .judge import acceptable_primaries, judge
 from .shared_hardware import judge as judge_hardware
 from .shared_switch import judge as judge_switch
+from .traffic import judge as judge_traffic
 
 
 class Judged(nagiosplugin.Result):
@@ -154,6 +156,8 @@ def contexts(options) -> list:
                         overrides),
         FindingsContext('run', lambda findings, resource: findings, overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
+        FindingsContext('traffic', lambda report, resource: judge_traffic(resource.bond, report),
+                        overrides),
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),
         FindingsContext('switch', lambda bond, resource: judge_switch(

@@ -95,7 +95,7 @@ FINDINGS = {
                                    'up'),
     'lacp-partner-not-ready': Kind(Warn, '802.3ad: a partner port is not in sync, collecting '
                                          'and distributing'),
-    'lacp-churned': Kind(Warn, "802.3ad: a port's LACP churn state is churned"),
+    'lacp-churned': Kind(Warn, "802.3ad: a port's LACP churn state is churned (now)"),
     'lacp-no-partner': Kind(Warn, "802.3ad: the partner's MAC is all zero (no LACP partner)"),
     'lacp-rate-mismatch': Kind(Ok, '802.3ad: we ask one LACP rate and the partner the other '
                                    '(failure detection 3 s one way, 90 s the other)'),
@@ -106,6 +106,15 @@ FINDINGS = {
                                 '--failures-warning (CRITICAL outside --failures-critical)'),
     'link-failures-tolerated': Kind(Ok, 'new link failures within the window, inside '
                                         '--failures-warning'),
+    'lacp-flaps': Kind(Warn, "802.3ad: a port's LACP churn count grew within --failure-window "
+                             '(it or its partner out of sync for 60 s: a port-channel bounced, '
+                             'LACPDUs lost), with or without a link failure'),
+    'slave-carries-nothing': Kind(Ok, '802.3ad, balance-xor/tlb/alb: an up slave (in the active '
+                                      'aggregator) carried under 1% of the bytes since the last '
+                                      'check while the bond moved at least 1 MiB: hashing or '
+                                      'the switch side'),
+    'traffic-share': Kind(Ok, "802.3ad, balance-xor/tlb/alb: each slave's share of the bytes "
+                              'sent and received since the last check'),
     'failover': Kind(Warn, 'a failover within the window that no link failure explains '
                            '(with link failures, judged with them)'),
     'slave-left': Kind(Warn, 'a slave left the bond within the window'),

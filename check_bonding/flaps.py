@@ -7,8 +7,11 @@ and a parsed Bond; the clock is a parameter, so tests can drive time.
 
 State format 1:
   {"format": 1, "bond": "bond0", "boot_id": "...", "time": 1700000000.0,
-   "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "..."}},
+   "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "...",
+                                         "counters": {"partner_churns": 1, ...}}},
    "events": [[time, kind, slave, detail], ...]}   # Event records, pruned by age
+
+"counters" (counted.py) is optional: files written before it compare nothing.
 
 "time" is when the baseline last changed, not when the last run was: a run
 that finds everything as stored leaves the state as it is (Report.changed
@@ -21,13 +24,15 @@ from __future__ import annotations
 import time
 from collections import namedtuple
 
+from . import counted
 from .findings import Finding, found
 
 FORMAT = 1
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
 FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
+CHURN = 'lacp-churn'  # detail: how often the port lost LACP sync (counted.churned)
 
-# One stored event; detail: failures counted (FAILURE), the new active slave
+# One stored event; detail: failures or churns counted (FAILURE, CHURN), the new active slave
 # or None for "and back" (FAILOVER), None (LEFT, JOINED).
 Event = namedtuple('Event', 'time kind slave detail')
 
@@ -44,6 +49,9 @@ class Report:
         self.failover = None    # text of the last failover in the window
         self.last_failure: dict[str, float] = {}  # slave: when its last failure was seen
         self.counts: dict[str, int] = {}            # slave: failures in the window
+        self.churns: dict[str, int] = {}            # slave: LACP churns in the window
+        self.grown: dict[str, dict] = {}  # slave: {counter: growth since the last run}
+        self.since = None  # seconds since the counters `grown` compares with were stored
         self.findings = list(findings)
 
     @property
@@ -69,6 +77,7 @@ def valid_state(state) -> bool:
                 and isinstance(state['active'], TEXT) and isinstance(state['boot_id'], TEXT)
                 and all(isinstance(name, str) and isinstance(s['link_failures'], int)
                         and isinstance(s['perm_hwaddr'], TEXT)
+                        and counted.valid(s.get('counters', {}))
                         for name, s in state['slaves'].items())
                 and isinstance(state.get('mode'), TEXT)
                 and all(_valid_event(*event) for event in state['events']))
@@ -78,7 +87,7 @@ def valid_state(state) -> bool:
 
 def _valid_event(when, kind, slave, detail) -> bool:
     return isinstance(when, NUMBER) and isinstance(slave, str) and (
-        kind in (LEFT, JOINED) or (kind == FAILURE and isinstance(detail, int))
+        kind in (LEFT, JOINED) or (kind in (FAILURE, CHURN) and isinstance(detail, int))
         or (kind == FAILOVER and isinstance(detail, TEXT)))
 
 
@@ -88,15 +97,17 @@ def new_state(bond) -> dict:
 
 
 def update(state: dict, bond, boot_id: str | None, now: float,
-           window: int, reset: bool = False) -> Report:
+           window: int, reset: bool = False, nics: dict | None = None) -> Report:
     """Record what changed in `state` (in place) since the parse.Bond `bond`
-    was last seen, and report the window."""
+    was last seen, and report the window. `nics`: psutil's per-interface
+    counters (counted.sample)."""
     report = Report(now, window)
     state['events'] = [Event(*event) for event in state['events']]
     state.setdefault('mode', None)  # files written before the mode was stored
     before = _baseline(state)
     _clamp_future_events(state, now, report)
     first_run = state['time'] is None
+    samples = _samples(bond, nics)
     if reset:
         state['events'] = []
         report.findings.append(found('baseline-new', 'baseline reset (--reset): current '
@@ -111,18 +122,29 @@ def update(state: dict, bond, boot_id: str | None, now: float,
                                                      f'{bond.mode}): new baseline'))
         state['active'] = None
     else:
-        _compare(state, bond, now, report)
+        _compare(state, bond, now, report, samples)
+        report.since = now - state['time']
     # With no active slave now (all down), remember the last one: the next
     # active slave is then seen as the failover it is.
     state.update(boot_id=boot_id, mode=bond.mode, active=bond.active_slave or state['active'],
-                 slaves={s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
-                         for s in bond.slaves if s.link_failures is not None})
+                 slaves={s.name: _record(s, samples[s.name]) for s in bond.slaves
+                         if s.link_failures is not None})
     state['events'] = [e for e in state['events'] if now - max(window, KEEP_EVENTS) < e.time]
     report.changed = first_run or _baseline(state) != before
     if report.changed:
         state['time'] = now
     _summarise(state['events'], now, window, report)
     return report
+
+
+def _samples(bond, nics: dict | None) -> dict:
+    return {s.name: counted.sample(s, bond.mode, nics or {}) for s in bond.slaves}
+
+
+def _record(slave, counters: dict) -> dict:
+    """A slave's stored record; "counters" only where there are some."""
+    record = {'link_failures': slave.link_failures, 'perm_hwaddr': slave.perm_hwaddr}
+    return {**record, 'counters': counters} if counters else record
 
 
 def _baseline(state: dict) -> tuple:
@@ -143,7 +165,7 @@ def _clamp_future_events(state: dict, now: float, report: Report) -> None:
                                      '(the clock was set back?): kept, dated now'))
 
 
-def _compare(state: dict, bond, now: float, report: Report) -> None:
+def _compare(state: dict, bond, now: float, report: Report, samples: dict) -> None:
     """New events since the last run; counter resets start a new baseline."""
     _follow_renames(state, bond, report)
     events = state['events']
@@ -162,10 +184,13 @@ def _compare(state: dict, bond, now: float, report: Report) -> None:
             report.findings.append(found('baseline-new', 'link failure count went down '
                                          '(re-enslaved or module reloaded): new baseline',
                                          slave.name))
-        elif slave.link_failures > before['link_failures']:
-            failed.add(slave.name)
-            events.append(Event(now, FAILURE, slave.name,
-                                slave.link_failures - before['link_failures']))
+        else:
+            if slave.link_failures > before['link_failures']:
+                failed.add(slave.name)
+                events.append(Event(now, FAILURE, slave.name,
+                                    slave.link_failures - before['link_failures']))
+            _counted(before.get('counters', {}), samples[slave.name], slave.name, now, report,
+                     events)
     for name in sorted(set(stored) - {s.name for s in bond.slaves}):
         events.append(Event(now, LEFT, name, None))
     active, was = bond.active_slave, state['active']
@@ -173,6 +198,17 @@ def _compare(state: dict, bond, now: float, report: Report) -> None:
         events.append(Event(now, FAILOVER, was, active))
     elif was and was == active and was in failed:
         events.append(Event(now, FAILOVER, was, None))  # failed over and back
+
+
+def _counted(stored: dict, sample: dict, name: str, now: float, report: Report,
+             events: list) -> None:
+    """What the other counters grew by since the last run (counted.py)."""
+    growth = counted.grown(stored, sample)
+    if growth is None:
+        return  # restarted: nothing to count from
+    report.grown[name] = growth
+    if counted.churned(growth):
+        events.append(Event(now, CHURN, name, counted.churned(growth)))
 
 
 def _follow_renames(state: dict, bond, report: Report) -> None:
@@ -196,11 +232,14 @@ def _follow_renames(state: dict, bond, report: Report) -> None:
 
 def _summarise(events: list, now: float, window: int, report: Report) -> None:
     recent = [e for e in events if now - window < e.time <= now]
-    left = {}
+    left, last_churn = {}, {}
     for when, kind, slave, detail in recent:
         if kind == FAILURE:
             report.counts[slave] = report.counts.get(slave, 0) + detail
             report.last_failure[slave] = max(when, report.last_failure.get(slave, when))
+        elif kind == CHURN:
+            report.churns[slave] = report.churns.get(slave, 0) + detail
+            last_churn[slave] = max(when, last_churn.get(slave, when))
         elif kind == LEFT:
             left[slave] = when
         elif kind == JOINED:
@@ -210,6 +249,11 @@ def _summarise(events: list, now: float, window: int, report: Report) -> None:
     for slave, when in left.items():
         report.findings.append(found('slave-left', f'left the bond since '
                                                    f'{clock_time(when, now)}', slave))
+    report.findings += [found('lacp-flaps', f'LACP out of sync {count} time'
+                              f'{"s" if count != 1 else ""} in the last {span(window)} (churn '
+                              f'count), last {ago(now - last_churn[slave])}'
+                              + ('' if slave in report.counts else ', its link up throughout'),
+                              slave) for slave, count in report.churns.items()]
     failovers = [e for e in recent if e.kind == FAILOVER]
     if failovers:
         when, _, was, to = failovers[-1]

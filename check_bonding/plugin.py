@@ -17,14 +17,18 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond>_failures_window  failures      --failures-* (perfdata)      link-failures, failover,
                                                                      link-failures-tolerated
   <bond> history          history       flaps.update via store       slave-left, failover,
-                                                                     baseline-new, state-*
+                                                                     baseline-new, state-*,
+                                                                     lacp-flaps
+  <bond> traffic          traffic       traffic.judge (the growth    slave-carries-nothing,
+                                        of the slaves' bytes)        traffic-share
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
   <bond> hardware         hardware      shared_hardware.judge        shared-port, shared-nic,
                                                                      hardware-*, lacp-one-partner
   <bond> switch           switch        shared_switch.judge over     shared-switch,
                                         lldp.py (lldpd's neighbours) switch-separate,
                                                                      switch-unknown
-  <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
+  <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors, _actor_churns,
+  _partner_churns, _tx_bytes, _rx_bytes (spreading modes)
                           count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
 bond-list-mismatch.
@@ -53,6 +57,7 @@ from collections.abc import Callable
 import nagiosplugin
 
 from .contexts import BondResults, contexts
+from .counted import TRAFFIC_MODES
 from .findings import found
 from .judge import Expectation
 from .system import System
@@ -105,24 +110,27 @@ class BondResource(nagiosplugin.Resource):
     def _history(self, bond):
         if self.store is None:
             return
-        self.report = self.store.update(bond, self.system.boot_id())
+        self.report = self.store.update(bond, self.system.boot_id(), self.system.counters())
         if self.report.failures_known:  # no made-up 0 in the graphs when it is not known
             yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
                                       min=0, context='failures')
         yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+        yield nagiosplugin.Metric(f'{bond.name} traffic', self.report, context='traffic')
 
     def _counters(self, bond):
-        counters = self.system.counters()
+        nics = self.system.counters()
         for slave in bond.slaves:
-            if slave.link_failures is not None:
-                yield nagiosplugin.Metric(label(slave.name, 'link_failures'), slave.link_failures,
-                                          'c', min=0, context='count')
-            nic = counters.get(slave.name)
+            counts = {'link_failures': slave.link_failures, 'actor_churns': slave.actor_churns,
+                      'partner_churns': slave.partner_churns}
+            nic = nics.get(slave.name)
             if nic is not None:
-                yield nagiosplugin.Metric(label(slave.name, 'rx_errors'), nic.errin, 'c', min=0,
-                                          context='count')
-                yield nagiosplugin.Metric(label(slave.name, 'tx_errors'), nic.errout, 'c', min=0,
-                                          context='count')
+                counts.update(rx_errors=nic.errin, tx_errors=nic.errout)
+                if bond.mode in TRAFFIC_MODES:  # where each slave's share matters (traffic.py)
+                    counts.update(tx_bytes=nic.bytes_sent, rx_bytes=nic.bytes_recv)
+            for what, value in counts.items():
+                if value is not None:
+                    yield nagiosplugin.Metric(label(slave.name, what), value, 'c', min=0,
+                                              context='count')
 
 
 class RunNotes(nagiosplugin.Resource):

@@ -211,8 +211,9 @@ class BaselineStore:
         self.directory_ready = False  # made (or found) once per run, not per bond
         self.owner = None  # see StateFile
 
-    def update(self, bond, boot_id: str | None) -> flaps.Report:
-        """This run against the stored history; storage trouble is a WARNING."""
+    def update(self, bond, boot_id: str | None, nics: dict | None = None) -> flaps.Report:
+        """This run against the stored history (`nics`: see flaps.update);
+        storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
@@ -220,7 +221,7 @@ class BaselineStore:
                 self.directory_ready = True
             state_file = StateFile(state_path(self.directory, bond.name, self.tag), self.owner)
             try:
-                return self._update(state_file, bond, boot_id)
+                return self._update(state_file, bond, boot_id, nics)
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
@@ -241,7 +242,7 @@ class BaselineStore:
         return found('state-unwritable', f'cannot store baseline in {where}: {err.strerror}'
                                          f'{ownership(where)}; {fix}')
 
-    def _update(self, state_file: StateFile, bond, boot_id) -> flaps.Report:
+    def _update(self, state_file: StateFile, bond, boot_id, nics) -> flaps.Report:
         damage = None
         try:
             state_file.open()
@@ -258,7 +259,7 @@ class BaselineStore:
         problem = self._set_aside(state_file.path, damage, now) if damage else None
         if problem or not state:
             state = flaps.new_state(bond)
-        report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
+        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, nics)
         if problem:
             report.findings.append(problem)
         if report.changed:  # a quiet bond costs no write and no fsync

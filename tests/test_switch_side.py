@@ -1,4 +1,5 @@
-"""The switch side (issue 25): which switch each slave reaches, from lldpd.
+"""The switch side (issue 25): which switch each slave reaches, from lldpd;
+LACP churn between two checks; a slave that carries nothing.
 
 The answers are lldpd's own, captured in the kernel test bed (lldp-* fixtures:
 lldpd in the partners' namespaces, read by the host's lldpd); lldpcli's
@@ -7,11 +8,14 @@ keyvalue view of the same neighbours, captured with them, is the oracle.
 import json
 import os
 import socket
+from typing import NamedTuple
 
 import pytest
+from nagiosplugin.state import Ok, Warn
 
-from check_bonding import lldp
+from check_bonding import flaps, lldp, traffic
 from check_bonding.capture import capture
+from check_bonding.parse import Aggregator, Bond, Slave
 from check_bonding.system import System
 from check_bonding.shared_switch import judge
 from helpers import FIXTURES, ab_bond, run_check
@@ -156,3 +160,125 @@ def test_without_lldpd_a_capture_has_no_answer_file(tmp_path):
     target = tmp_path / 'capture'
     capture(System(str(FIXTURES / 'lacp-healthy')), ['bond0'], str(target))
     assert not (target / lldp.SOCKET).exists()
+
+
+# -- LACP churn between checks (lacp-flaps) and the traffic share (traffic.py) ---
+
+HOUR = 3600
+
+
+def lacp(churns=((0, 0), (0, 0)), failures=(0, 0), agg_ids=(1, 1)):
+    return Bond(name='bond0', mode='802.3ad', mii_status='up', xmit_hash_policy='layer2',
+                aggregator=Aggregator(id=1, ports=2), slaves=[
+                    Slave(name=f'eth{i}', mii_status='up', link_failures=f, perm_hwaddr=f'aa:0{i}',
+                          actor_churns=a, partner_churns=p, aggregator_id=agg)
+                    for i, ((a, p), f, agg) in enumerate(zip(churns, failures, agg_ids))])
+
+
+class Nic(NamedTuple):  # what psutil's per-interface counters give (the fields read)
+    bytes_sent: int
+    bytes_recv: int
+
+
+def nics(*pairs):
+    return {f'eth{i}': Nic(*pair) for i, pair in enumerate(pairs)}
+
+
+def run(state, bond, now, counters=None):
+    return flaps.update(state, bond, 'boot', now, HOUR, nics=counters)
+
+
+def test_churn_since_the_last_check_is_a_warning_for_the_window_with_the_link_up():
+    state = flaps.new_state(lacp())
+    run(state, lacp(), 1000)
+    report = run(state, lacp(((0, 1), (1, 1))), 1300)
+    assert [(f.name, f.state, f.words) for f in report.findings] == [
+        ('lacp-flaps', Warn, 'eth0 LACP out of sync 1 time in the last 1h (churn count), last '
+                             '0 s ago, its link up throughout'),
+        ('lacp-flaps', Warn, 'eth1 LACP out of sync 1 time in the last 1h (churn count), last '
+                             '0 s ago, its link up throughout')]
+    later = run(state, lacp(((0, 1), (1, 1))), 1900)
+    assert [f.words for f in later.findings] == [
+        'eth0 LACP out of sync 1 time in the last 1h (churn count), last 10 min ago, its link '
+        'up throughout', 'eth1 LACP out of sync 1 time in the last 1h (churn count), last '
+        '10 min ago, its link up throughout']
+    assert run(state, lacp(((0, 1), (1, 1))), 1300 + HOUR).findings == []
+
+
+def test_churn_with_a_link_failure_does_not_say_the_link_stayed_up():
+    state = flaps.new_state(lacp())
+    run(state, lacp(), 1000)
+    report = run(state, lacp(((2, 3), (0, 0)), failures=(1, 0)), 1300)
+    assert 'eth0 LACP out of sync 3 times in the last 1h (churn count), last 0 s ago' in [
+        f.words for f in report.findings]
+
+
+def test_restarted_churn_counts_and_old_kernels_count_nothing():
+    state = flaps.new_state(lacp())
+    run(state, lacp(((5, 5), (5, 5))), 1000)
+    assert run(state, lacp(((0, 0), (5, 5))), 1300).findings == []  # re-enslaved: from 0
+    assert state['slaves']['eth0']['counters'] == {'actor_churns': 0, 'partner_churns': 0}
+    old = flaps.new_state(lacp())
+    run(old, lacp(((None, None), (None, None))), 1000)
+    assert 'counters' not in old['slaves']['eth0']  # the record as before
+
+
+def test_a_state_file_of_the_previous_release_keeps_its_baseline():
+    """Format 1 without "counters": loads, keeps its link failure baseline, counts on."""
+    state = {'format': 1, 'bond': 'bond0', 'boot_id': 'boot', 'time': 1000.0, 'mode': '802.3ad',
+             'active': None, 'events': [],
+             'slaves': {'eth0': {'link_failures': 0, 'perm_hwaddr': 'aa:00'},
+                        'eth1': {'link_failures': 0, 'perm_hwaddr': 'aa:01'}}}
+    assert flaps.valid_state(state)
+    report = run(state, lacp(((0, 1), (0, 0)), failures=(1, 0)), 1300)
+    assert report.counts == {'eth0': 1} and report.churns == {}  # no stored churns to compare
+    assert state['slaves']['eth0']['counters'] == {'actor_churns': 0, 'partner_churns': 1}
+    assert flaps.valid_state(json.loads(json.dumps(state)))
+    for bad in ({'tx_bytes': '7'}, {'tx_bytes': True}, ['tx_bytes']):
+        broken = json.loads(json.dumps(state))
+        broken['slaves']['eth0']['counters'] = bad
+        assert not flaps.valid_state(broken)
+
+
+def test_a_slave_that_carries_nothing_is_a_note_and_the_shares_are_told():
+    state = flaps.new_state(lacp())
+    run(state, lacp(), 1000, nics((10_000, 20_000), (10_000, 20_000)))
+    report = run(state, lacp(), 1300, nics((5_010_000, 3_020_000), (12_000, 20_100)))
+    assert [(f.name, f.state, f.words) for f in traffic.judge(lacp(), report)] == [
+        ('slave-carries-nothing', Ok, 'eth1 carried next to nothing since the last check 5 min '
+         'ago: 0.0% of the 5.0 MB sent and 0.0% of the 3.0 MB received (xmit_hash_policy '
+         'layer2, or the switch side)'),
+        ('traffic-share', Ok, 'traffic since the last check 5 min ago: sent 5.0 MB: eth0 100%, '
+                              'eth1 0%; received 3.0 MB: eth0 100%, eth1 0%')]
+
+
+@pytest.mark.parametrize('mode, sent, received, idle', [
+    ('802.3ad', (600_000, 500_000), (9_000_000, 10_000), 'eth1'),  # the switch's hashing
+    ('balance-tlb', (9_000_000, 10_000), (9_000_000, 0), 'eth1'),  # receives on one by design
+    ('balance-tlb', (9_000_000, 9_000_000), (9_000_000, 0), None),
+    ('802.3ad', (500_000, 500_000), (500_000, 0), None),  # under 1 MiB: too little to tell
+    ('active-backup', (9_000_000, 0), (9_000_000, 0), None),  # an idle backup is by design
+])
+def test_what_is_judged_where(mode, sent, received, idle):
+    state = flaps.new_state(lacp())
+    before = lacp()._replace(mode=mode)
+    run(state, before, 1000, nics((0, 0), (0, 0)))
+    report = run(state, before, 1300, nics((sent[0], received[0]), (sent[1], received[1])))
+    found = [f.slave for f in traffic.judge(before, report) if f.name == 'slave-carries-nothing']
+    assert found == ([idle] if idle else [])
+
+
+def test_a_port_outside_the_active_aggregator_is_not_expected_to_carry():
+    state = flaps.new_state(lacp())
+    split = lacp(agg_ids=(1, 2))
+    run(state, split, 1000, nics((0, 0), (0, 0)))
+    report = run(state, split, 1300, nics((9_000_000, 9_000_000), (0, 0)))
+    assert traffic.judge(split, report) == []  # one carrier: aggregator-mismatch says why
+
+
+def test_first_run_and_restarted_counters_judge_no_traffic():
+    state = flaps.new_state(lacp())
+    first = run(state, lacp(), 1000, nics((9_000_000, 9_000_000), (0, 0)))
+    assert traffic.judge(lacp(), first) == []
+    again = run(state, lacp(), 1300, nics((1, 1), (9_000_000, 9_000_000)))  # eth0 made anew
+    assert traffic.judge(lacp(), again) == []

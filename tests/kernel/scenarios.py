@@ -115,6 +115,17 @@ neighbours() {
     wait_for "[ \"\$(lldpcli -f keyvalue show neighbors | grep -c 'name=switch-')\" = $1 ]" 150
     mkdir -p /run/oracle; lldpcli -f keyvalue show neighbors >/run/oracle/ORACLE-lldpcli
 }
+# baseline NAME: the check's first run, as root and as nobody (each stores its
+# baseline), and the trees it read, $OUT/NAME.baseline[.nobody]: the fixtures
+# replay the first run from them and the second from the scenario's capture
+baseline() {
+    run_as root '$CHECK_BONDING -b bond0' >/dev/null || true
+    run_as nobody '$CHECK_BONDING -b bond0' >/dev/null || true
+    $CHECK_BONDING --capture "$OUT/$1.baseline" >/dev/null
+    rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
+    run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
+    cp -r /run/nobody-capture/tree "$OUT/$1.baseline.nobody"
+}
 # wait_for CONDITION [TENTHS]: poll a shell condition, 10 s by default
 wait_for() {
     i=0
@@ -420,6 +431,27 @@ ip -n swa link set po1 up; ip -n swb link set po1 up
 bond bond0 '0 1' {LACP}
 wait_for '[ "$(count "port state: 63" bond0)" = 4 ]' 150
 lldp '' host; lldp swa switch-a; lldp swb switch-b; neighbours 2""", cost=8),
+    Scenario("lacp-partner-bounced",
+             "802.3ad with a real LACP partner: the check runs (baseline), then the partner "
+             "sets its port-channel po1 down until the kernel counts the churn (detection time "
+             "60 s), and up again: its LACPDUs stop, no link goes down",
+             f"""{lacp_partner()}
+baseline lacp-partner-bounced
+# the churn machine counts once its 60 s of state machine ticks have run (later
+# than 60 s of wall time on a loaded host): wait for the count, then 5 s more
+ip -n sw link set po1 down
+wait_for '[ "$(count "Partner Churned Count: 1" bond0)" = 2 ]' 1500; sleep 5
+ip -n sw link set po1 up
+wait_for '[ "$(count "port state: 63" bond0)" = 4 ]' 150""", cost=75),
+    Scenario("lacp-idle-port",
+             "802.3ad with a real LACP partner, xmit_hash_policy layer2: the check runs "
+             "(baseline), then 1000 pings of 1400 bytes to the partner's address: one peer "
+             "MAC, so eth0 carries all of it both ways and eth1 only LACPDUs",
+             f"""{lacp_partner()}
+ip addr add 192.0.2.10/24 dev bond0; ip -n sw addr add 192.0.2.1/24 dev po1
+ping -c 1 -w 5 192.0.2.1 >/dev/null
+baseline lacp-idle-port
+ping -q -f -c 1000 -s 1400 192.0.2.1 >/dev/null""", cost=7),
     Scenario("ab-mode-changed",
              "active-backup over eth0, eth1 (active eth0): checked; rebuilt as balance-rr: "
              "checked; rebuilt as active-backup with eth1 enslaved first (active eth1)",
@@ -714,13 +746,14 @@ def run_parallel(names, commands=None, jobs=2, workdir=None):
 
 
 def capture(dest, names, jobs=2):
-    """Capture ``names`` into dest/<name>/ (and dest/<name>.nobody/ for 802.3ad)."""
+    """Capture ``names`` into dest/<name>/ (and dest/<name>.nobody/ for 802.3ad;
+    <name>.baseline[.nobody]/ where the scenario ran a first check: baseline)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="uml-") as tmp:
         results = run_parallel(names, jobs=jobs, workdir=tmp)
         dest.mkdir(parents=True, exist_ok=True)
         for r in results.values():
-            for suffix in ("", ".nobody"):
+            for suffix in ("", ".nobody", ".baseline", ".baseline.nobody"):
                 target = Path(f"{dest / r.name}{suffix}")
                 shutil.rmtree(target, ignore_errors=True)
                 if Path(f"{r.dir}{suffix}").exists():

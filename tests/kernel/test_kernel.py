@@ -5,9 +5,12 @@ check_bonding then runs inside the guest against the live /proc and /sys, as
 root and as nobody (the NRPE case: the kernel hides 802.3ad details from it),
 and must give what tests/expected.py says. Two boots run in parallel.
 """
+import shutil
+
 import pytest
 
-from expected import AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, Expect, codes
+from expected import (AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, SECOND_RUN, Expect,
+                      codes)
 from kernel import scenarios, uml
 
 pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
@@ -26,11 +29,27 @@ LIVE = {name: [(live_command(name, e.argv), e) for e in expects]
 LIVE['ab-flap'] = [(f'$CHECK_BONDING {FLAP.argv}', FLAP)]
 LIVE['ab-renamed-slave'] = [(f'$CHECK_BONDING {RENAMED.argv}', RENAMED)]
 LIVE['ab-mode-changed'] = [(f'$CHECK_BONDING {MODE_CHANGED.argv}', MODE_CHANGED)]
+# The second run of a baseline scenario: its first expectation (a run stores
+# what it compared: the others are replayed, each from the first run's tree)
+LIVE.update({name: [(f'$CHECK_BONDING {expects[0].argv}', expects[0])]
+             for name, expects in SECOND_RUN.items()})
 LIVE['arp-target-gone'] = [(
     '$CHECK_BONDING -b bond0 >/dev/null; sleep 1; $CHECK_BONDING -b bond0',
     Expect('-b bond0', (1, 2), ['link failed ']))]  # flapping: failovers come and go
 CASES = [(name, i, user) for name, runs in LIVE.items() for i in range(len(runs))
          for user in uml.USERS if user in runs[i][1].users]
+
+
+# lldpd (the host's binaries, run in the guest) for the LLDP scenarios
+LLDPD = shutil.which('lldpd', path='/usr/sbin:/usr/bin:/sbin:/bin')
+if not LLDPD:
+    LIVE = {name: runs for name, runs in LIVE.items() if not name.startswith('lldp-')}
+    CASES = [case for case in CASES if not case[0].startswith('lldp-')]
+
+
+def test_lldp_scenarios_run_where_lldpd_is_installed():
+    if not LLDPD:
+        pytest.skip('lldpd not installed (tests/kernel/APT_PACKAGES): lldp-* scenarios left out')
 
 
 @pytest.fixture(scope='module')
