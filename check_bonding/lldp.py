@@ -11,7 +11,9 @@ group adm only, and the socket is for root and group _lldpd.
 
 A capture (--capture) keeps the answer in a regular file where the socket
 was: lldpcli's JSON, or the one line that says why there is none. A --root
-replay reads that file; a tree without it had no lldpd.
+replay reads that file; a tree without it had no lldpd. lldpd is asked on
+the live system only: a socket in a --root tree is never handed to lldpcli
+(setuid _lldpd on Debian), whoever made it.
 """
 from __future__ import annotations
 
@@ -72,7 +74,9 @@ def read(root: str) -> Neighbours:
         return _captured(path)
     if not stat.S_ISSOCK(info.st_mode):
         return Neighbours(unknown=f'{path} is not lldpd\'s socket')
-    return _ask(path, info)
+    if os.path.realpath(root) != '/':
+        return Neighbours(unknown=f'{path} is a socket: lldpd is asked on the live system only')
+    return ask(path, info)
 
 
 def _captured(path: str) -> Neighbours:
@@ -95,7 +99,8 @@ def lldpcli() -> str | None:
     return None
 
 
-def _ask(socket: str, info) -> Neighbours:
+def ask(socket: str, info) -> Neighbours:
+    """lldpd's answer through lldpcli at `socket` (lstat `info`), or why there is none."""
     program = lldpcli()
     if program is None:
         return Neighbours(unknown='lldpd runs but lldpcli is not installed: install it '
@@ -121,10 +126,11 @@ def _ask(socket: str, info) -> Neighbours:
 
 def _denied(program: str, socket: str, info) -> str | None:
     """Why this user cannot ask lldpd, with what would allow it; None if it can."""
+    program_info = os.stat(program)
     if not os.access(program, os.X_OK):
-        return (f'{program} runs only for {_owners(os.stat(program))}: add '
-                f'{_me()} to group {_group(os.stat(program).st_gid)} (or run the check as root)')
-    if not os.stat(program).st_mode & stat.S_ISUID and not os.access(socket, os.W_OK):
+        return (f'{program} runs only for {_owners(program_info)}: add {_me()} to group '
+                f'{_group(program_info.st_gid)} (or run the check as root)')
+    if not program_info.st_mode & stat.S_ISUID and not os.access(socket, os.W_OK):
         return (f'lldpd\'s socket {socket} is only for {_owners(info)}: add {_me()} to group '
                 f'{_group(info.st_gid)} (or run the check as root)')
     return None

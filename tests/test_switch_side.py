@@ -130,16 +130,26 @@ def test_something_else_where_the_socket_should_be(tmp_path):
     assert lldp.read(str(tmp_path)).unknown.endswith("/run/lldpd.socket is not lldpd's socket")
 
 
-@pytest.mark.skipif(lldp.lldpcli() is None, reason='lldpcli not installed (apt-get install lldpd)')
-def test_a_socket_that_is_not_lldpd_is_asked_with_the_real_lldpcli(tmp_path):
-    """A bound socket nobody listens on: lldpcli's own error, or (not root and
-    not in group adm on Debian) why this user may not ask, and the fix."""
+def test_a_socket_in_a_root_tree_is_never_handed_to_lldpcli(tmp_path):
     (tmp_path / 'run').mkdir()
     with socket.socket(socket.AF_UNIX) as bound:
         bound.bind(str(tmp_path / lldp.SOCKET))
         neighbours = lldp.read(str(tmp_path))
+    assert neighbours.unknown.endswith('/run/lldpd.socket is a socket: lldpd is asked on the '
+                                       'live system only')
+
+
+@pytest.mark.skipif(lldp.lldpcli() is None, reason='lldpcli not installed (apt-get install lldpd)')
+def test_a_socket_that_is_not_lldpd_is_asked_with_the_real_lldpcli(tmp_path):
+    """A bound socket nobody listens on: lldpcli's own error, or (not root and
+    not in group adm on Debian) why this user may not ask, and the fix."""
+    path = tmp_path / 'lldpd.socket'
+    with socket.socket(socket.AF_UNIX) as bound:
+        bound.bind(str(path))
+        neighbours = lldp.ask(str(path), os.lstat(path))
     if os.access(lldp.lldpcli(), os.X_OK):
         assert neighbours.unknown.startswith(f'{lldp.lldpcli()} failed (exit ')
+        assert 'unable to connect' in neighbours.unknown  # lldpcli's words
     else:
         assert ' runs only for ' in neighbours.unknown and 'add ' in neighbours.unknown
 

@@ -100,19 +100,20 @@ switch() {
     ip -n "$ns" link set br0 up
 }
 # lldp NS NAME: lldpd in netns NS as switch NAME, sending every second (its own
-# socket /run/lldpd-NS.socket and pid file); NS "": the host's own lldpd, with
+# socket /run/lldpd-NS.socket, pid file and configuration, which lldpd applies
+# through lldpcli before it starts sending); NS "": the host's own lldpd, with
 # the default socket the check asks. All chroot to /run/lldpd (the guest's tmpfs).
 lldp() {
-    sock=/run/lldpd${1:+-$1}.socket
-    ${1:+ip netns exec "$1"} lldpd -u "$sock" -p "/run/lldpd${1:+-$1}.pid" || return
-    wait_for "[ -S $sock ]" || return
-    lldpcli -u "$sock" configure system hostname "$2" >/dev/null &&
-    lldpcli -u "$sock" configure lldp tx-interval 1 >/dev/null
+    sock=/run/lldpd${1:+-$1}.socket conf=/run/lldpd-${1:-host}.conf
+    printf 'configure system hostname %s\nconfigure lldp tx-interval 1\n' "$2" >"$conf"
+    mkdir -p /run/lldpd
+    ${1:+ip netns exec "$1"} lldpd -u "$sock" -p "/run/lldpd${1:+-$1}.pid" -O "$conf" || return
+    wait_for "[ -S $sock ]"
 }
 # neighbours N: wait until the host's lldpd has N named neighbours; keep its own view
 # (lldpcli -f keyvalue, the test oracle) for the capture (ORACLE-lldpcli)
 neighbours() {
-    wait_for "[ \"\$(lldpcli -f keyvalue show neighbors | grep -c 'name=switch-')\" = $1 ]" 150
+    wait_for "[ \"\$(lldpcli -f keyvalue show neighbors | grep -c 'name=switch-')\" = $1 ]" 300
     mkdir -p /run/oracle; lldpcli -f keyvalue show neighbors >/run/oracle/ORACLE-lldpcli
 }
 # baseline NAME: the check's first run, as root and as nobody (each stores its
@@ -416,7 +417,7 @@ wait_for '[ "$(grep -c "port state: 6[13]" /proc/net/bonding/bond0)" = 4 ]' 150"
     Scenario("lldp-one-switch",
              "802.3ad with a real LACP partner (po1 in netns sw) whose lldpd, as switch-a, "
              "sends LLDP on both ports; the host's lldpd sees one chassis on eth0 and eth1",
-             f"{lacp_partner()}\nlldp '' host; lldp sw switch-a; neighbours 2", cost=8),
+             f"{lacp_partner()}\nlldp '' host; lldp sw switch-a; neighbours 2", cost=15),
     Scenario("lldp-two-switches",
              "802.3ad into an MLAG pair: partners po1 in netns swa and swb with one LACP "
              "system (ad_actor_system 02:00:00:00:00:01), so one aggregator; lldpd as "
@@ -430,7 +431,7 @@ ip -n swa link set peer0 master po1; ip -n swb link set peer1 master po1
 ip -n swa link set po1 up; ip -n swb link set po1 up
 bond bond0 '0 1' {LACP}
 wait_for '[ "$(count "port state: 63" bond0)" = 4 ]' 150
-lldp '' host; lldp swa switch-a; lldp swb switch-b; neighbours 2""", cost=8),
+lldp '' host; lldp swa switch-a; lldp swb switch-b; neighbours 2""", cost=15),
     Scenario("lacp-partner-bounced",
              "802.3ad with a real LACP partner: the check runs (baseline), then the partner "
              "sets its port-channel po1 down until the kernel counts the churn (detection time "
