@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from .counted import TRAFFIC, TRAFFIC_MODES
 from .findings import Finding, found
-from .flaps import ago
 
 IDLE_SHARE = 0.01  # under 1% of the bond's bytes is nothing (LACPDUs, ARP, ND)
 MIN_BYTES = 1024 * 1024  # less moved by the bond in a direction: too little to tell
@@ -41,6 +40,7 @@ def judge(bond, report) -> list[Finding]:
             if g[key] < IDLE_SHARE * total:
                 idle.setdefault(name, []).append(f'{g[key] / total:.1%} of the {size(total)} '
                                                  f'{WORDS[key]}')
+    from .flaps import ago  # loaded already where there is a baseline to compare with
     since = f'since the last check {ago(report.since)}'
     hashing = f'xmit_hash_policy {bond.xmit_hash_policy}' if bond.xmit_hash_policy else 'hashing'
     return [found('slave-carries-nothing', f'carried next to nothing {since}: '
