@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from expected import (AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, SECOND_RUN, Expect,
-                      codes)
+from expected import (AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, ROOT_ONLY, SECOND_RUN,
+                      Expect, codes)
 from kernel import scenarios, uml
 
 pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
@@ -33,6 +33,12 @@ LIVE['ab-mode-changed'] = [(f'$CHECK_BONDING {MODE_CHANGED.argv}', MODE_CHANGED)
 # what it compared: the others are replayed, each from the first run's tree)
 LIVE.update({name: [(f'$CHECK_BONDING {expects[0].argv}', expects[0])]
              for name, expects in SECOND_RUN.items()})
+# The recipe of docs/switch-side.md: nobody in group adm may run Debian's lldpcli
+LIVE['lldp-one-switch'].append((
+    'setpriv --reuid=nobody --regid=nogroup --groups=adm $CHECK_BONDING -b bond0 --no-state',
+    Expect('-b bond0 --no-state', 1, ['BONDING WARNING - bond0: eth0 and eth1 reach one switch '
+                                      'switch-a (chassis mac 52:54:00:00:01:00)'],
+           users=ROOT_ONLY)))  # root's run_as is what may setpriv
 LIVE['arp-target-gone'] = [(
     '$CHECK_BONDING -b bond0 >/dev/null; sleep 1; $CHECK_BONDING -b bond0',
     Expect('-b bond0', (1, 2), ['link failed ']))]  # flapping: failovers come and go
