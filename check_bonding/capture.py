@@ -234,7 +234,7 @@ def copy_lldp_answer(system: System, tree: CaptureTree) -> None:
     (lldp.py); nothing where lldpd does not run."""
     from .lldp import SOCKET
     neighbours = system.lldp
-    if not neighbours.absent:
+    if neighbours is not None and not neighbours.absent:
         tree.write_file(SOCKET, neighbours.answer if neighbours.answer is not None
                         else neighbours.unknown + '\n')
 

@@ -19,7 +19,6 @@ from .findings import found, restate
 from .judge import acceptable_primaries, judge
 from .shared_hardware import judge as judge_hardware
 from .shared_switch import judge as judge_switch
-from .traffic import judge as judge_traffic
 
 
 class Judged(nagiosplugin.Result):
@@ -140,6 +139,12 @@ class BondContext(FindingsContext):
         return result
 
 
+def judge_traffic(report, resource) -> list:
+    """Each slave's share of the bytes (loaded only where there is a baseline)."""
+    from .traffic import judge
+    return judge(resource.bond, report)
+
+
 def judge_options(running: dict, resource) -> list:
     """--expect (imported only where it is used)."""
     from .expect import judge
@@ -156,8 +161,7 @@ def contexts(options) -> list:
                         overrides),
         FindingsContext('run', lambda findings, resource: findings, overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
-        FindingsContext('traffic', lambda report, resource: judge_traffic(resource.bond, report),
-                        overrides),
+        FindingsContext('traffic', judge_traffic, overrides),
         FindingsContext('hardware', lambda bond, resource: judge_hardware(
             bond, resource.system.hardware), overrides),
         FindingsContext('switch', lambda bond, resource: judge_switch(

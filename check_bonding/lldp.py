@@ -21,8 +21,8 @@ import os
 import stat
 
 from .records import record
-
-SOCKET = 'run/lldpd.socket'  # Debian 12's lldpd 1.0.16 and upstream's default
+from .shared_switch import NO_LLDPD
+from .system import LLDP_SOCKET as SOCKET
 LLDPCLI_DIRS = ('/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin')
 TIMEOUT = 5  # seconds for lldpcli; lldpd answers from memory in milliseconds
 MAX_ANSWER = 4 * 1024 * 1024  # bytes; a switch port's neighbour is ~1 KiB of json0
@@ -66,8 +66,7 @@ def read(root: str) -> Neighbours:
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        return Neighbours(unknown=f'lldpd is not running (no /{SOCKET}): install and start '
-                                  'lldpd to know it', absent=True)
+        return Neighbours(unknown=NO_LLDPD, absent=True)
     except OSError as err:
         return Neighbours(unknown=f'cannot look for lldpd: {path}: {err.strerror}')
     if stat.S_ISREG(info.st_mode):  # a capture's answer

@@ -14,16 +14,20 @@ no neighbour on a slave, two neighbours behind one port): never a guess.
 from __future__ import annotations
 
 from .findings import Finding, found
+from .system import LLDP_SOCKET
+
+NO_LLDPD = f'lldpd is not running (no /{LLDP_SOCKET}): install and start lldpd to know it'
 
 
 def judge(bond, neighbours) -> list[Finding]:
-    """shared-switch, switch-separate or switch-unknown for a bond of two or more slaves."""
+    """shared-switch, switch-separate or switch-unknown for a bond of two or more
+    slaves; `neighbours`: lldp.Neighbours, None where lldpd does not run."""
     slaves = [s.name for s in bond.slaves]
     if len(slaves) < 2:
         return []  # single-slave warns already
-    if neighbours.unknown:
-        return [found('switch-unknown', f'which switch each slave reaches is not known: '
-                                        f'{neighbours.unknown}')]
+    if neighbours is None or neighbours.unknown:
+        return [found('switch-unknown', 'which switch each slave reaches is not known: '
+                      + (neighbours.unknown if neighbours else NO_LLDPD))]
     seen = {name: neighbours.of(name) for name in slaves}
     silent = [name for name in slaves if not seen[name]]
     crowded = [name for name in slaves if len({n.chassis for n in seen[name]}) > 1]

@@ -21,6 +21,7 @@ _log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 PROC_LIMIT = 256 * 1024   # a 802.3ad bond with 100 slaves prints ~70 KiB
 SYSFS_LIMIT = 4096        # one sysfs attribute is at most a page
 MAX_BONDS = 1024
+LLDP_SOCKET = 'run/lldpd.socket'  # lldpd's control socket (lldp.py): Debian 12, upstream
 
 
 # field -> (sysfs file, converter), read only where /proc left the field empty
@@ -195,8 +196,9 @@ class System:
 
     @property
     def lldp(self):
-        """The LLDP neighbours lldpd knows (lldp.py): asked once per run."""
-        if self._lldp is None:
+        """The LLDP neighbours lldpd knows (lldp.py), asked once per run; None
+        without lldpd, which costs one lstat (lldp.py is not even loaded)."""
+        if self._lldp is None and os.path.lexists(self.path(LLDP_SOCKET)):
             from .lldp import read
             self._lldp = read(self.root)
         return self._lldp

@@ -99,6 +99,20 @@ def test_two_chassis_behind_one_port_are_not_a_guess():
     assert 'more than one neighbour chassis on eth0 (something between' in note.text
 
 
+def test_without_lldpd_a_run_does_not_even_load_the_lldp_reader():
+    """One lstat of the socket's path: checked in a fresh interpreter, as the plugin runs."""
+    import subprocess
+    import sys
+    code = ('import sys\nfrom check_bonding import plugin, options\ntry:\n'
+            f'    plugin.run(options.parse_args(["--root", "{FIXTURES / "lacp-healthy"}", '
+            '"--no-state", "-v"]))\nexcept SystemExit:\n'
+            '    print("loaded:", " ".join(sorted(sys.modules)))')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert 'lldpd is not running (no /run/lldpd.socket)' in done.stdout, done.stderr
+    loaded = done.stdout.split('loaded: ')[1].split()
+    assert 'check_bonding.shared_switch' in loaded and 'check_bonding.lldp' not in loaded
+
+
 def test_no_lldpd_costs_a_stat_and_says_so(tmp_path):
     neighbours = lldp.read(str(tmp_path))
     assert neighbours.absent and neighbours.answer is None
