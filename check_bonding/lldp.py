@@ -23,6 +23,7 @@ import stat
 from .records import record
 from .shared_switch import NO_LLDPD
 from .system import LLDP_SOCKET as SOCKET
+
 LLDPCLI_DIRS = ('/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin')
 TIMEOUT = 5  # seconds for lldpcli; lldpd answers from memory in milliseconds
 MAX_ANSWER = 4 * 1024 * 1024  # bytes; a switch port's neighbour is ~1 KiB of json0
@@ -79,14 +80,19 @@ def read(root: str) -> Neighbours:
 
 
 def _captured(path: str) -> Neighbours:
+    """A capture's answer: lldpcli's JSON, else the reason (its first line)."""
     try:
-        with open(path, 'rb') as answer:
-            text = answer.read(MAX_ANSWER).decode('utf-8', 'replace')
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            text = os.read(fd, MAX_ANSWER).decode('utf-8', 'replace')
+        finally:
+            os.close(fd)
     except OSError as err:
         return Neighbours(unknown=f'cannot read {path}: {err.strerror}')
     if text.lstrip().startswith('{'):
         return parse(text)
-    return Neighbours(unknown=text.strip() or f'{path} is empty')
+    reason = text.strip().split('\n', 1)[0][:300]
+    return Neighbours(unknown=reason or f'{path} is empty')
 
 
 def lldpcli() -> str | None:

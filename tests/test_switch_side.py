@@ -306,3 +306,12 @@ def test_first_run_and_restarted_counters_judge_no_traffic():
     assert traffic.judge(lacp(), first) == []
     again = run(state, lacp(), 1300, nics((1, 1), (9_000_000, 9_000_000)))  # eth0 made anew
     assert traffic.judge(lacp(), again) == []
+
+
+def test_a_huge_or_odd_captured_reason_is_one_bounded_line(tmp_path):
+    (tmp_path / 'run').mkdir()
+    (tmp_path / lldp.SOCKET).write_text('why ' * 10 ** 6 + '\nsecond line\n')
+    assert len(lldp.read(str(tmp_path)).unknown) == 300
+    big = '{"lldp": [' + ' ' * (lldp.MAX_ANSWER + 10) + ']}'  # cut at the bound: not JSON
+    (tmp_path / lldp.SOCKET).write_text(big)
+    assert "lldpcli's answer not understood" in lldp.read(str(tmp_path)).unknown
