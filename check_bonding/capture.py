@@ -270,7 +270,7 @@ def copy_config_files(root: str, source: str, tree: CaptureTree) -> list[str]:
         found = config.read(path)  # a file whose presence matters (if-pre-up.d/ifenslave)
         if found is not None:
             tree.write_file(path.lstrip('/'), found.data.decode('utf-8', 'surrogateescape'))
-    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable]
+    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable + config.unread]
 
 
 def strip_keyfile(text: str) -> str:
