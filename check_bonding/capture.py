@@ -103,6 +103,7 @@ def capture(system: System, bonds: list[str], target: str,
     try:
         unreadable = copy_bonding_files(system, bonds, tree)
         unreadable += copy_hardware_files(system, bonds, tree)
+        copy_lldp_answer(system, tree)
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
         if ovs:
@@ -247,6 +248,16 @@ def _copy_entries(hw, tree: CaptureTree, reldir: str, files, links) -> None:
         target = hw.link_text(f'{reldir}/{name}')
         if target is not None:
             tree.write_link(f'{reldir}/{name}', target)
+
+
+def copy_lldp_answer(system: System, tree: CaptureTree) -> None:
+    """lldpd's answer (or why there is none) in a file where its socket was
+    (lldp.py); nothing where lldpd does not run."""
+    from .lldp import SOCKET
+    neighbours = system.lldp
+    if neighbours is not None and not neighbours.absent:
+        tree.write_file(SOCKET, neighbours.answer if neighbours.answer is not None
+                        else neighbours.unknown + '\n')
 
 
 # NetworkManager keyfiles can hold Wi-Fi and 802.1X secrets: only these groups are copied.

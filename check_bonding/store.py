@@ -238,8 +238,10 @@ class BaselineStore:
         """The state file of `bond` (for -v)."""
         return state_path(self.directory, bond, self.tag)
 
-    def update(self, bond, boot_id: str | None, instances: dict | None = None) -> flaps.Report:
-        """This run against the stored history (`instances`: system.enslavements);
+    def update(self, bond, boot_id: str | None, instances: dict | None = None,
+               nics: dict | None = None) -> flaps.Report:
+        """This run against the stored history (`instances`: system.enslavements,
+        `nics`: system.counters);
         storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
@@ -248,7 +250,7 @@ class BaselineStore:
                 self.directory_ready = True
             state_file = StateFile(self.path(bond.name), self.owner)
             try:
-                return self._update(state_file, bond, boot_id, instances)
+                return self._update(state_file, bond, boot_id, instances, nics)
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
@@ -269,7 +271,7 @@ class BaselineStore:
         return found('state-unwritable', f'cannot store baseline in {where}: {err.strerror}'
                                          f'{ownership(where)}; {fix}')
 
-    def _update(self, state_file: StateFile, bond, boot_id, instances) -> flaps.Report:
+    def _update(self, state_file: StateFile, bond, boot_id, instances, nics) -> flaps.Report:
         damage = None
         try:
             state_file.open()
@@ -286,7 +288,8 @@ class BaselineStore:
         problem = self._set_aside(state_file.path, damage, now) if damage else None
         if problem or not state:
             state = baseline.new_state(bond.name)
-        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, instances)
+        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, instances,
+                              nics)
         if problem:
             report.findings.append(problem)
         if report.changed:  # a quiet bond costs no write and no fsync
