@@ -294,7 +294,8 @@ SECOND_RUN = {
                                'eth1 ' + BOUNCED[0], 'eth0_partner_churns=1c'],
                ['link failed', 'eth0 down']),
         Expect('-b bond0 --state lacp-flaps=ok -v', 0, [
-            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n', '  ok: eth0 ' + BOUNCED[0]])],
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n', '  ok: eth0 ' + BOUNCED[0]],
+            ['enslaved again'])],
     'lacp-idle-port': [
         Expect('-b bond0 -v', 0, [
             'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
@@ -302,7 +303,7 @@ SECOND_RUN = {
             ' of the 1.4 MB sent and ', ' of the 1.4 MB received (xmit_hash_policy layer2, or '
             'the switch side)\n', '\n  ok: traffic since ',
             ': sent 1.4 MB: eth0 100%, eth1 0%; received 1.4 MB: eth0 100%, eth1 0%\n',
-            'eth0_tx_bytes=', 'eth1_rx_bytes=']),
+            'eth0_tx_bytes=', 'eth1_rx_bytes='], ['enslaved again']),
         Expect('-b bond0 --state slave-carries-nothing=warning', 1, [
             'BONDING WARNING - bond0: eth1 carried next to nothing since '])],
 }

@@ -158,7 +158,9 @@ def test_fixture_replay_as_nobody(name, view, expect, tmp_path):
     argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable,
             '-m', 'check_bonding', '--root', str(FIXTURES / f'{name}{view}'), '--no-state',
             *expect.argv.split()]
-    run = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd='/')
+    # this tree's check_bonding first: an installed .deb would shadow an editable venv
+    tree = {**os.environ, 'PYTHONPATH': str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd='/', env=tree)
     if run.returncode == 126 or 'Permission denied' in run.stderr:
         pytest.skip(f'nobody cannot run {sys.executable}: {run.stderr.strip()[:100]}')
     assert 'Traceback' not in run.stdout + run.stderr
