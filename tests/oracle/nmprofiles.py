@@ -100,7 +100,9 @@ for d in */; do
     for f in "/$dir"/*; do
       [ -e "$f" ] || [ -L "$f" ] || continue
       if [ -L "$f" ]; then echo "${f#/} -> $(readlink "$f")" >>"$out/tree"
-      else echo "${f#/} $(stat -c %a "$f")" >>"$out/tree"; mkdir -p "$out/files/${dir}"; cp "$f" "$out/files/${f#/}"
+      else
+        echo "${f#/} $(stat -c %a "$f")" >>"$out/tree"
+        mkdir -p "$out/files/$dir"; cp "$f" "$out/files/${f#/}"
       fi
     done
   done
