@@ -95,15 +95,18 @@ def _split(relpath: str) -> tuple:
 
 
 def capture(system: System, bonds: list[str], target: str,
-            drift_source: str | None = None) -> list[str]:
-    """Copy what the check reads (with --config-drift, the configuration too);
-    return the files that could not be read."""
+            drift_source: str | None = None, ovs: bool = False) -> list[str]:
+    """Copy what the check reads (with --config-drift, the configuration too;
+    with `ovs`, ovs-vswitchd's answers); return the files that could not be read."""
     tree = CaptureTree(target)
     try:
         unreadable = copy_bonding_files(system, bonds, tree)
         unreadable += copy_hardware_files(system, bonds, tree)
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
+        if ovs:
+            from .ovs.source import capture as capture_ovs
+            unreadable += capture_ovs(system, tree)
         return unreadable
     finally:
         tree.close()
