@@ -37,14 +37,15 @@ USB_INTERFACE = r'\d+-\d+(\.\d+)*:\d+\.\d+'     # 2-1.3:1.0, where a netdev hang
 VF_DRIVERS = frozenset({'iavf', 'i40evf', 'ixgbevf', 'igbvf'})  # bind only to VFs
 VM_BUSES = frozenset({'virtio', 'vmbus', 'xen'})
 VM_DRIVERS = frozenset({'vmxnet3', 'ena', 'gve', 'mana'})      # PCI NICs only VMs have
+LINKED = 'veth, or stacked on an interface in another namespace'
 
 
 STAND_FIELDS = {
     'name': None,       # the slave
     'kind': None,       # 'pci', 'usb', 'device' (another bus: platform, ...), 'vm',
                         # 'orphan-vf' (its PF not visible), 'virtual', 'unknown'
-    'why': None,        # vm: virtio, vmxnet3, ...; orphan-vf: its driver; virtual: veth,
-                        # tap, a DEVTYPE or ''; unknown: the reason
+    'why': None,        # vm: virtio, vmxnet3, ...; orphan-vf: its driver; virtual: tap,
+                        # LINKED, a DEVTYPE or ''; unknown: the reason
     'bottom': None,     # the netdev under any VLANs/macvlans (None where not known)
     'net': None,        # its sysfs directory, relative to the root
     'stacked': False,   # the slave is stacked on `bottom`,
@@ -273,8 +274,8 @@ class Hardware:
         if self.read(net + '/tun_flags') is not None:
             return 'tap'
         ifindex, iflink = self.read(net + '/ifindex'), self.read(net + '/iflink')
-        if ifindex and iflink and ifindex != iflink:
-            return 'veth'
+        if ifindex and iflink and ifindex != iflink:  # linked, with no lower_ link: a veth's
+            return LINKED  # peer, or a macvlan's lower in another namespace (sysfs alike [M])
         return self.devtype(net) or ''
 
     def _adjacency(self, bond: str) -> bool:

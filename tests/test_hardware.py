@@ -237,6 +237,14 @@ def veths(t):
     t.bond('bond0', ['eth0', 'eth1'])
 
 
+def macvlans_of_another_namespace(t):
+    """A container's macvlans over one host NIC: the lower is in the host's namespace,
+    so no lower_ link; sysfs shows them as it shows a veth whose peer is elsewhere [M]."""
+    for n in (0, 1):
+        t.netdev(f'mv{n}', iflink='900')  # the host's eno1, ifindex 900 there
+    t.bond('bond0', ['mv0', 'mv1'])
+
+
 def tap_and_dummy(t):
     t.netdev('tap0', tun_flags='0x1002')
     t.netdev('dummy0')
@@ -376,7 +384,12 @@ CASES = {
         ('ok', 'slaves on separate hardware: eth0 (platform/uml-netdev.0, uml-netdev), eth1 '
                '(platform/uml-netdev.1, uml-netdev)')]),
     'veths': (veths, 'bond0', [
-        ('ok', 'eth0 and eth1 are virtual devices (veth): no hardware to compare')]),
+        ('ok', 'eth0 and eth1 are virtual devices (veth, or stacked on an interface in another '
+               'namespace): no hardware to compare')]),
+    "macvlans of another namespace's NIC are not called veths": (
+        macvlans_of_another_namespace, 'bond0', [
+            ('ok', 'mv0 and mv1 are virtual devices (veth, or stacked on an interface in '
+                   'another namespace): no hardware to compare')]),
     'tap and dummy': (tap_and_dummy, 'bond0', [
         ('ok', 'tap0 is a virtual device (tap): no hardware to compare'),
         ('ok', 'dummy0 is a virtual device: no hardware to compare')]),
@@ -707,8 +720,8 @@ def test_older_captures_gain_a_note_and_nothing_else():
 def test_the_kernel_fixtures_know_their_veths():
     """The fixtures captured from the real driver keep the class/net links."""
     result = run_check(['--root', FIXTURES / 'ab-healthy', '--no-state', '-v'])
-    assert '\n  ok: eth0 and eth1 are virtual devices (veth): no hardware to compare\n' \
-        in result.output
+    assert ('\n  ok: eth0 and eth1 are virtual devices (veth, or stacked on an interface in '
+            'another namespace): no hardware to compare\n') in result.output
 
 
 SAMPLES = (vlans_one_nic, sriov_vfs_one_pf, e810, usb, two_plus_two, pre_3_13, macvlans_one_nic)
