@@ -133,6 +133,9 @@ FINDINGS = {
                                    'kept, dated now'),
     'state-damaged': Kind(Warn, 'a damaged or foreign state file was set aside'),
     'state-unwritable': Kind(Warn, 'the baseline cannot be stored'),
+    'state-elsewhere': Kind(Warn, '/var/lib/check_bonding exists but this user cannot use it: '
+                                  'the baselines are kept in its own home, apart from the '
+                                  "other runs' history"),
     # Config drift (--config-drift, check_bonding/drift/): the running bond against the
     # configuration the next boot applies
     'drift-option': Kind(Warn, 'a bonding option differs from what the configuration sets at '

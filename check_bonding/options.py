@@ -177,7 +177,7 @@ class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slav
                                    'min_speed expected_options states findings_only '
                                    'warning critical root failure_window failures_warning '
                                    'failures_critical state_dir reset capture_dir timeout verbose '
-                                   'config_drift config_source kind')):
+                                   'config_drift config_source kind state_dir_note')):
     """What the command line asks for, validated: the one record the check reads.
 
     bonds/excluded: names (-b/-x); primaries, expected_slaves: {'' or bond:
@@ -186,9 +186,10 @@ class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slav
     (--expect, normalised by expect.py); states: {('' or bond, finding):
     nagiosplugin state} (--state); mode: a kernel mode name or None;
     warning ... failures_critical: range texts or None; state_dir: None with
-    --no-state; config_drift, config_source: --config-drift and its source
-    ('auto' unless forced); kind: 'all', 'kernel' or 'ovs' (--kind). Modes
-    that do not check: findings_only
+    --no-state; state_dir_note: why the default state_dir is not the system's
+    /var/lib/check_bonding, or None; config_drift, config_source:
+    --config-drift and its source ('auto' unless forced); kind: 'all',
+    'kernel' or 'ovs' (--kind). Modes that do not check: findings_only
     (--list-findings), capture_dir (--capture DIR)."""
     __slots__ = ()
 
@@ -220,7 +221,7 @@ def validate(args: argparse.Namespace) -> Options:
         states=finding_states(args.state, bonds, excluded), findings_only=args.list_findings,
         warning=args.warning, critical=args.critical, root=args.root,
         failure_window=args.failure_window, failures_warning=args.failures_warning,
-        failures_critical=args.failures_critical, state_dir=state_dir(args),
+        failures_critical=args.failures_critical, **state_dir(args),
         reset=args.reset, capture_dir=args.capture, timeout=args.timeout, verbose=args.verbose,
         config_drift=args.config_drift, config_source=config_source(args),
         kind=bond_kind(args.kind, bonds))
@@ -280,13 +281,14 @@ def check_range(spec: str | None, option: str) -> None:
         raise UsageError(f"invalid range '{spec}' for {option} (e.g. 2: or @0:1)") from None
 
 
-def state_dir(args: argparse.Namespace) -> str | None:
-    """--state-dir, else the default; None with --no-state."""
+def state_dir(args: argparse.Namespace) -> dict:
+    """state_dir: --state-dir, else the default, None with --no-state; and
+    state_dir_note: why the default is not the system's directory, or None."""
     if args.reset and args.no_state:
         raise UsageError('--reset and --no-state contradict each other')
-    if args.no_state:
-        return None
-    if args.state_dir is None:
-        from .store import default_state_dir
-        return default_state_dir()
-    return args.state_dir
+    if args.no_state or args.state_dir is not None:
+        return {'state_dir': None if args.no_state else args.state_dir, 'state_dir_note': None}
+    from .store import choose_state_dir
+    directory, note = choose_state_dir()
+    return {'state_dir': directory, 'state_dir_note': note}
+

@@ -87,6 +87,11 @@ class BondResource(nagiosplugin.Resource):
         from .judge import judge
         return judge(bond, self.expectation)
 
+    @property
+    def state_file(self):
+        """Where this bond's baseline lives (None with --no-state)."""
+        return self.store.path(self.bond_name) if self.store else None
+
     def probe(self):
         try:
             bond = self.system.read_bond(self.bond_name)
@@ -202,6 +207,8 @@ def resources(options, system: System, clock) -> list:
     notes += ovs_notes
     if not names and not ovs_bonds:
         return [RunNotes(notes if ovs_notes else [no_bonds(options, notes), *notes])]
+    if options.state_dir_note:
+        notes = [*notes, found('state-elsewhere', options.state_dir_note)]
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
     if options.config_drift:
         bonds = with_drift(options, system, bonds)

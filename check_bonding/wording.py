@@ -83,6 +83,8 @@ class BondSummary(nagiosplugin.Summary):
             return [f'{bond_result.metric.name}: {state} - no such bond']
         lines = [f'{bond.name}: {state} - {describe_result(bond_result)}']
         lines += [f'  {f.state}: {f.words}' for result in own for f in result.findings]
+        if bond_result.resource.state_file:
+            lines.append(f'  baseline: {bond_result.resource.state_file}')
         if self.verbosity >= 2 and is_ovs_bond(bond):
             lines.append('  ' + ', '.join(ovs_bond_facts(bond)))
             lines += [f'  member {m.name}: ' + ', '.join(ovs_member_facts(m))

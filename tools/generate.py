@@ -11,7 +11,8 @@ generator cannot map by these rules stops it with an error naming the option.
 
   python3 tools/generate.py                rewrite the generated files
   python3 tools/generate.py --check        exit 1 naming each out-of-date file
-  python3 tools/generate.py manpage FILE   write check_bonding(8) (- for stdout)
+  python3 tools/generate.py manpage FILE   write check_bonding(8) (- for stdout); the
+      package's paths: --plugin PATH --docs DIR (default: the .deb's)
 
 Generated and committed: contrib/icinga/check_bonding.conf (the CheckCommand),
 contrib/icinga/ITL.md (its entry for the ITL documentation),
@@ -208,7 +209,17 @@ def synopsis_item(option):
     return f'[{spelled}]{repeat}'
 
 
-def manpage(date=None):
+# Where the packages install the plugin and its documentation (debian/rules; the
+# RPM spec passes its own: --plugin %{_libdir}/nagios/plugins/check_bonding ...).
+DEB_PLUGIN = '/usr/lib/nagios/plugins/check_bonding'
+DEB_DOCS = '/usr/share/doc/monitoring-plugins-bonding'
+STATE_DIR = '/var/lib/check_bonding'
+ITL_FILE = '/usr/share/icinga2/include/plugins-contrib.d/check_bonding.conf'
+
+
+def manpage(date=None, plugin=DEB_PLUGIN, docs=DEB_DOCS):
+    """check_bonding(8) for a package that installs the plugin as `plugin` and its
+    documentation in `docs`: the SYNOPSIS and EXAMPLES run it as installed."""
     cli = parser()
     found = options(cli)
     if date is None:
@@ -223,13 +234,18 @@ def manpage(date=None):
         'check_bonding \\- tell whether a Linux bonding interface is really redundant '
         '(Nagios/Icinga plugin)',
         '.SH SYNOPSIS',
-        '.B check_bonding',
+        f'.B {roff(plugin)}',
         *(synopsis_item(o) for o in found if o.kind != NOT_A_CHECK),
         '.br',
-        '.B check_bonding',
+        f'.B {roff(plugin)}',
         ' | '.join(synopsis_item(o).strip('[]') for o in found if o.kind == NOT_A_CHECK),
         '.SH DESCRIPTION',
         roff(' '.join(cli.description.split())),
+        '.PP',
+        roff(f'Like every monitoring plugin it is not on PATH: the monitoring daemons run '
+             f'{plugin} by its path, as their own user (nagios on Debian); run it the same way '
+             f'by hand, e.g. runuser -u nagios -- {plugin} -v, so that its baselines are the '
+             'ones the daemons use.'),
         '.SH OPTIONS',
     ]
     group = None
@@ -250,18 +266,44 @@ def manpage(date=None):
         roff('the state directory when --state-dir is not given (set by systemd).'),
         '.TP',
         '.BR XDG_STATE_HOME ", " HOME',
-        roff('the state directory falls back to $XDG_STATE_HOME/check_bonding, else '
-             '~/.local/state/check_bonding, when /var/lib/check_bonding is not writable.'),
+        roff(f'the state directory falls back to $XDG_STATE_HOME/check_bonding, else '
+             f'~/.local/state/check_bonding, when {STATE_DIR} is not writable; where '
+             f'{STATE_DIR} exists, the run says so (finding state-elsewhere, WARNING).'),
+        '.SH FILES',
+        *files_section(plugin, docs),
         '.SH EXAMPLES',
         '.nf',
-        roff('check_bonding -b bond0 -p eth0'),
-        roff('check_bonding --root /tmp/bonding-capture --no-state -vv'),
+        roff(f'{plugin} -b bond0 -p eth0'),
+        roff(f'runuser -u nagios -- {plugin} -v'),
+        roff(f'{plugin} --root {docs}/examples/seed-failover --no-state -v'),
+        roff(f'{plugin} --root /tmp/bonding-capture --no-state -vv'),
         '.fi',
         '.SH SEE ALSO',
-        roff('The README.md of check_bonding: flap detection, where the state lives, Icinga 2, '
-             'Icinga Director, NRPE, Nagios and Checkmk set-ups.'),
+        '.BR icinga2 (8),',
+        '.BR nrpe (8)',
+        '.PP',
+        roff(f'The README and docs/ in {docs}: states, flap detection, where the state lives, '
+             'Icinga 2, Icinga Director, NRPE, Nagios and Checkmk set-ups.'),
     ]
     return '\n'.join(lines) + '\n'
+
+
+def files_section(plugin, docs):
+    """FILES: what the package installs and where the plugin keeps its state."""
+    entries = [
+        (plugin, 'the plugin (#!/usr/bin/python3).'),
+        (STATE_DIR, 'the state directory: one baseline file per bond, <bond>.json '
+                    '(<bond>@<hash>.json per --root tree), owned by the user the daemons run '
+                    'the plugin as (nagios on Debian), mode 0700; -v names the file.'),
+        ('~/.local/state/check_bonding', 'the state directory of a user who cannot use '
+                                         f'{STATE_DIR} (see ENVIRONMENT).'),
+        (ITL_FILE, 'the Icinga 2 CheckCommand "bonding", read through include <plugins-contrib> '
+                   'like the ITL\'s own commands.'),
+        (f'{docs}/contrib/', 'Icinga 2 services, Icinga Director baskets, NRPE and Nagios '
+                             'examples.'),
+        (f'{docs}/examples/', 'captured bonding trees to try --root on.'),
+    ]
+    return [line for path, text in entries for line in ('.TP', f'.I {roff(path)}', roff(text))]
 
 
 # ---------------------------------------------------------------- Icinga 2
@@ -542,8 +584,8 @@ def findings_doc(text):
 
 # ---------------------------------------------------------------- main
 
-def write_manpage(outfile):
-    text = manpage()
+def write_manpage(outfile, plugin=DEB_PLUGIN, docs=DEB_DOCS):
+    text = manpage(plugin=plugin, docs=docs)
     if outfile == '-':
         sys.stdout.write(text)
     else:
@@ -556,12 +598,16 @@ def main(argv=None):
                      help='do not write: exit 1 naming each generated file that is out of date')
     cli.add_argument('what', nargs='?', choices=['manpage'], help='write only the man page')
     cli.add_argument('outfile', nargs='?', help='the man page file, - for stdout')
+    cli.add_argument('--plugin', default=DEB_PLUGIN,
+                     help=f'manpage: where the package installs the plugin (default {DEB_PLUGIN})')
+    cli.add_argument('--docs', default=DEB_DOCS,
+                     help=f'manpage: where it installs the documentation (default {DEB_DOCS})')
     args = cli.parse_args(argv)
     try:
         if args.what == 'manpage':
             if not args.outfile:
                 cli.error('manpage needs an OUTFILE')
-            write_manpage(args.outfile)
+            write_manpage(args.outfile, args.plugin, args.docs)
             return 0
         return update(check=args.check)
     except GeneratorError as err:
