@@ -67,6 +67,18 @@ def test_the_running_bond_is_compared_with_what_the_reboot_applies(tmp_path):
                                         'bond0.nmconnection but 100 running'), result.output
 
 
+def test_a_runtime_copy_of_a_profile_networkmanager_ignores_does_not_bring_it_back(tmp_path):
+    root = sample(tmp_path, {'bond0.nmconnection': written_by_nmcli('temporary-bond-change',
+                                                                    'bond0.nmconnection')})
+    (root / KEYFILES / 'bond0.nmconnection').chmod(0o644)
+    result = check(root, '-v')
+    assert result.first_line.startswith(f'BONDING WARNING - bond0: will not come up: '
+                                        f'NetworkManager ignores /{KEYFILES}/bond0.nmconnection '
+                                        '(mode 0644)'), result.output
+    assert (f'ok: /{RUNTIME}/bond0.nmconnection is a runtime profile: it will not exist after '
+            'reboot') in result.output
+
+
 def test_a_temporary_port_change_keeps_its_slave(tmp_path):
     port = written_by_nmcli('temporary-port-change', 'bond0-port1.nmconnection')
     assert 'autoconnect=false' in port and 'shadowed-storage=' in port

@@ -76,7 +76,8 @@ def read(tree, skip_netplan: bool) -> tuple:
             profile = _keyfile(tree, path, directory)
             if profile is not None and profile.runtime:
                 shadowed = by_uuid.get(profile.uuid) if profile.uuid else None
-                runtime.append(profile._replace(shadows=shadowed and shadowed.path))
+                usable = shadowed is not None and not shadowed.ignored  # what a reboot applies
+                runtime.append(profile._replace(shadows=shadowed.path if usable else None))
             elif profile is not None:
                 by_uuid[profile.uuid or path] = profile
     return list(by_uuid.values()) + runtime, skipped
