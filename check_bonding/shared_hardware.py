@@ -27,8 +27,8 @@ SPLIT_PORT = r'p(\d+)s\d+'  # devlink phys_port_name of a split port's sub-port
 
 def judge(bond, hardware) -> list[Finding]:
     """The hardware findings of one bond: a single point of failure, or -v notes."""
-    if len(bond.slaves) < 2:
-        return []  # single-slave warns already
+    if len(bond.slaves) < 2 or bond.sysfs_elsewhere:
+        return []  # single-slave warns already; sysfs of another interface: not judged
     stands = [hardware.stand(s.name, bond.name) for s in bond.slaves]
     spof = single_point(hardware, stands)
     return ([spof] if spof else notes(hardware, bond, stands)) + _lacp_partner(bond)
