@@ -153,8 +153,7 @@ def contexts(options) -> list:
                         overrides),
         FindingsContext('run', lambda findings, resource: findings, overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
-        FindingsContext('hardware', lambda bond, resource: judge_hardware(
-            bond, resource.system.hardware), overrides),
+        FindingsContext('hardware', lambda facts, resource: judge_hardware(facts), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
         FindingsContext('options', judge_options, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),

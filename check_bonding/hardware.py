@@ -43,7 +43,18 @@ STAND_FIELDS = {
     'driver': None,
     'function': None,   # PCI: the physical function (a VF's PF)
     'vf': False,        # PCI: the device is a VF
+    # What the rules compare, read for the bond being judged (Hardware.facts);
+    # None (or empty) where not read:
+    'phys_port_id': None,    # judged: the physical port of `bottom` (NPAR partitions)
+    'phys_switch_id': None,  # judged: the switch ASIC or eswitch of the port
+    'phys_port_name': None,  # judged, with a switch id: pNsM on a sub-port of split port pN
+    'dev_port': None,        # PCI, with another slave on its function: the port's number,
+    'dev_id': None,          # and the older attribute (dev_port is 3.15+)
+    'card': None,            # PCI: the card key (Hardware._card)
+    'pf_enslaved': (),       # a VF: the netdevs of its PF that have a master (VF LAG)
 }
+PORT_ATTRIBUTES = ('phys_port_id', 'phys_switch_id')  # of judged slaves
+PORT_NUMBERS = ('dev_port', 'dev_id')  # compared only within one PCI function
 
 
 class Stand(record('Stand', STAND_FIELDS, 'What one slave stands on.')):
@@ -55,6 +66,11 @@ class Stand(record('Stand', STAND_FIELDS, 'What one slave stands on.')):
         return self.kind in ('pci', 'usb', 'device')
 
 
+BondHardware = record('BondHardware', {'bond': None, 'stands': ()},
+                      'A parse.Bond and a Stand per slave, with every fact the hardware '
+                      'rules consult (no Stands for fewer than two slaves).')
+
+
 class Hardware:
     """What the slaves of one system (a check_bonding.system.System) stand on,
     read through one SysfsReader, memoised."""
@@ -64,6 +80,7 @@ class Hardware:
         self._stands: dict = {}
         self._bond_lowers: dict = {}
         self._ifindexes = None
+        self._enslaved: dict = {}
 
     # -- what a slave stands on ----------------------------------------------
 
@@ -168,29 +185,53 @@ class Hardware:
             return None
         return lower
 
-    # -- facts the rules ask for (read on demand) ------------------------------
+    # -- every fact the rules consult, read for one bond ----------------------
 
-    def port(self, stand: Stand, attribute: str) -> str | None:
-        """A port attribute of the slave's bottom netdev: dev_port, dev_id,
-        phys_port_id, phys_port_name, phys_switch_id."""
-        return self.sysfs.read(f'{stand.net}/{attribute}') if stand.net else None
+    def facts(self, bond) -> BondHardware:
+        """What each slave of `bond` stands on, with the port and card facts the
+        rules compare, all read now (plugin.BondResource.probe): judging reads
+        nothing. Fewer than two slaves are not judged, and a slave that is not
+        judged (VM, virtual, unknown) gets no port facts: nothing more is read."""
+        if len(bond.slaves) < 2:
+            return BondHardware(bond=bond)
+        stands = [self.stand(s.name, bond.name) for s in bond.slaves]
+        functions = [s.function for s in stands if s.kind == 'pci']
+        return BondHardware(bond=bond, stands=tuple(
+            self._with_facts(s, functions.count(s.function) > 1) if s.judged else s
+            for s in stands))
 
-    def card(self, stand: Stand) -> str | None:
+    def _with_facts(self, stand: Stand, shares_function: bool) -> Stand:
+        """A judged stand with its bottom netdev's port attributes (its port
+        name where it has a switch id: only a split port's is compared) and, on
+        PCI, its card key, port numbers (where another slave shares its
+        function) and a VF's enslaved PF netdevs."""
+        facts = {name: self.sysfs.read(f'{stand.net}/{name}') for name in PORT_ATTRIBUTES}
+        if facts['phys_switch_id'] is not None:
+            facts['phys_port_name'] = self.sysfs.read(f'{stand.net}/phys_port_name')
+        if stand.kind == 'pci':
+            facts['card'] = self._card(stand.function)
+            if shares_function:
+                facts.update((name, self.sysfs.read(f'{stand.net}/{name}'))
+                             for name in PORT_NUMBERS)
+            if stand.vf:
+                facts['pf_enslaved'] = self._pf_enslaved(stand.function)
+        return stand._replace(**facts)
+
+    def _card(self, function: str) -> str:
         """The PCI card key: domain:bus:device of the physical function, or
         domain:bus where ARI is on (one device per bus, functions 8+ appear as
         bus:01.x)."""
-        if stand.kind != 'pci':
-            return None
-        address = os.path.basename(stand.function)
-        domain, bus, device, _ = re.fullmatch(PCI_FUNCTION, address).groups()
-        if self.sysfs.read(stand.function + '/ari_enabled') == '1':
+        domain, bus, device, _ = re.fullmatch(PCI_FUNCTION, os.path.basename(function)).groups()
+        if self.sysfs.read(function + '/ari_enabled') == '1':
             return f'{domain}:{bus}'
         return f'{domain}:{bus}:{device}'
 
-    def pf_bonded(self, function: str, slaves=()) -> bool:
-        """Is a netdev of this PF enslaved elsewhere (mlx5 VF LAG: its VFs use
-        both ports of the card)? `slaves`: the bond's own, not counted."""
-        net = function + '/net'
-        return any(self.sysfs.readlink(f'{net}/{name}/master') is not None
-                   for name in self.sysfs.listing(net)[:16]
-                   if valid_ifname(name) and name not in slaves)
+    def _pf_enslaved(self, function: str) -> tuple:
+        """The netdevs of this PF (the first 16) enslaved somewhere: outside the
+        bond, its VFs use both ports of the card (mlx5 VF LAG)."""
+        if function not in self._enslaved:
+            net = function + '/net'
+            self._enslaved[function] = tuple(
+                name for name in self.sysfs.listing(net)[:16]
+                if valid_ifname(name) and self.sysfs.readlink(f'{net}/{name}/master') is not None)
+        return self._enslaved[function]

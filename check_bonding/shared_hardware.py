@@ -9,8 +9,8 @@ finding. Otherwise -v notes say what is shared in part, what is separate
 and what cannot be seen from here (VM NICs, virtual slaves, trees without
 device links, the switch behind an 802.3ad partner): never a guess.
 
-The rules are functions of the Stands of hardware.py; port attributes are
-read through the Hardware reader only when a rule asks for them.
+The rules are pure functions of a hardware.BondHardware: the Stands, with
+every fact they compare, are read before (plugin.BondResource.probe).
 """
 from __future__ import annotations
 
@@ -25,20 +25,21 @@ from .parse import port_state_flags
 SPLIT_PORT = r'p(\d+)s\d+'  # devlink phys_port_name of a split port's sub-port
 
 
-def judge(bond, hardware) -> list[Finding]:
-    """The hardware findings of one bond: a single point of failure, or -v notes."""
+def judge(facts) -> list[Finding]:
+    """The hardware findings of one bond (a hardware.BondHardware): a single
+    point of failure, or -v notes."""
+    bond, stands = facts.bond, facts.stands
     if len(bond.slaves) < 2:
         return []  # single-slave warns already
-    stands = [hardware.stand(s.name, bond.name) for s in bond.slaves]
-    spof = single_point(hardware, stands)
-    return ([spof] if spof else notes(hardware, bond, stands)) + _lacp_partner(bond)
+    spof = single_point(stands)
+    return ([spof] if spof else notes(bond, stands)) + _lacp_partner(bond)
 
 
-def single_point(hw, stands) -> Finding | None:
+def single_point(stands) -> Finding | None:
     """The first rule whose element every slave shares, worded; None if none."""
     for rule in RULES:
-        key = (rule.shared or _shared)(hw, stands, rule.key)
-        words = None if key is None else rule.words(hw, stands, key) if rule.words else {}
+        key = (rule.shared or _shared)(stands, rule.key)
+        words = None if key is None else rule.words(stands, key) if rule.words else {}
         if words is not None:
             return found(rule.finding, rule.template.format(
                 names=_names(stands), both=_both(stands), key=key, **words))
@@ -47,34 +48,34 @@ def single_point(hw, stands) -> Finding | None:
 
 # -- per-slave keys: equal keys mean one shared element ------------------------
 
-def _bottom(hw, s):
+def _bottom(s):
     return s.bottom
 
 
-def _port_id(hw, s):
-    return hw.port(s, 'phys_port_id') if s.judged else None
+def _port_id(s):
+    return s.phys_port_id  # read for judged slaves only, like every port fact
 
 
-def _split_port(hw, s):
-    match = re.fullmatch(SPLIT_PORT, hw.port(s, 'phys_port_name') or '') if s.judged else None
-    switch = match and hw.port(s, 'phys_switch_id')
+def _split_port(s):
+    match = re.fullmatch(SPLIT_PORT, s.phys_port_name or '')
+    switch = match and s.phys_switch_id
     return (f'p{match[1]}', switch) if switch else None
 
 
-def _device(hw, s):
+def _device(s):
     return s.device[len(DEVICES):] if s.kind == 'device' else None
 
 
-def _function(hw, s):
+def _function(s):
     return s.function if s.kind == 'pci' else None
 
 
-def _card(hw, s):
-    return hw.card(s)
+def _card(s):
+    return s.card
 
 
-def _switch(hw, s):
-    return hw.port(s, 'phys_switch_id') if s.judged else None
+def _switch(s):
+    return s.phys_switch_id
 
 
 def _usb_chain(s) -> list[str]:
@@ -84,21 +85,20 @@ def _usb_chain(s) -> list[str]:
     return [part for part in reversed(s.device.split('/')[:-1]) if re.fullmatch(USB_DEVICE, part)]
 
 
-def _usb_adapter(hw, s):
+def _usb_adapter(s):
     chain = _usb_chain(s)
     return chain[0] if chain else None
 
 
-def _shared(hw, stands, key):
-    """The key every slave has, equal and known; else None. Stops at the first
-    slave without it, so a rule that fails early reads little."""
-    first = key(hw, stands[0])
-    if first is None or any(key(hw, s) != first for s in stands[1:]):
+def _shared(stands, key):
+    """The key every slave has, equal and known; else None."""
+    first = key(stands[0])
+    if first is None or any(key(s) != first for s in stands[1:]):
         return None
     return first
 
 
-def _shared_usb(hw, stands, key):
+def _shared_usb(stands, key):
     """The nearest USB adapter or hub above every slave (not the root hub)."""
     chains = [_usb_chain(s) for s in stands]
     return next((d for d in chains[0] if all(d in chain for chain in chains[1:])), None)
@@ -106,36 +106,36 @@ def _shared_usb(hw, stands, key):
 
 # -- what a rule says beyond names and key; None: the rule does not hold --------
 
-def _stacked_words(hw, stands, bottom):
+def _stacked_words(stands, bottom):
     if not any(s.stacked for s in stands):
         return None  # two netdevs are two netdevs
     return {'what': 'VLANs of' if all(s.top == 'vlan' for s in stands) else 'stacked on'}
 
 
-def _vf_words(hw, stands, pf):
+def _vf_words(stands, pf):
     """VFs of one PF, unless on different ports of it (mlx4), or spread over both
     ports of the card by VF LAG (the PF's netdev enslaved elsewhere)."""
-    if not any(s.vf for s in stands) or len(
-            {hw.port(s, 'phys_port_id') for s in stands} - {None}) > 1 \
-            or hw.pf_bonded(pf, {s.bottom for s in stands}):
+    bottoms = {s.bottom for s in stands}
+    if not any(s.vf for s in stands) or len({s.phys_port_id for s in stands} - {None}) > 1 \
+            or any(name not in bottoms for s in stands for name in s.pf_enslaved):
         return None
     return {'what': 'virtual functions' if all(s.vf for s in stands) else 'functions',
             'pf': os.path.basename(pf)}
 
 
-def _function_words(hw, stands, function):
+def _function_words(stands, function):
     if any(s.vf for s in stands):
         return None
     ports = ''
     for attribute in ('dev_port', 'dev_id'):  # dev_id where dev_port is too new (3.15)
-        values = [hw.port(s, attribute) for s in stands]
+        values = [getattr(s, attribute) for s in stands]
         if None not in values:
             ports = f', {attribute} {"/".join(values)}'
             break
     return {'count': len(stands), 'function': os.path.basename(function), 'ports': ports}
 
 
-def _card_words(hw, stands, card):
+def _card_words(stands, card):
     return {'functions': _functions(stands)}
 
 
@@ -166,29 +166,29 @@ RULES = (
 
 # -- -v notes where no single element carries every slave ----------------------
 
-def _card_label(hw, key, members):
+def _card_label(key, members):
     return 'NIC ' + min(os.path.basename(s.function) for s in members)
 
 
 # (key, label) from the most specific element to the widest
 SHARED_PARTS = (
-    (_bottom, lambda hw, key, members: f'interface {key}'),
-    (_port_id, lambda hw, key, members: f'port {key}'),
-    (_device, lambda hw, key, members: f'device {key}'),
-    (_function, lambda hw, key, members: f'PCI function {os.path.basename(key)}'),
+    (_bottom, lambda key, members: f'interface {key}'),
+    (_port_id, lambda key, members: f'port {key}'),
+    (_device, lambda key, members: f'device {key}'),
+    (_function, lambda key, members: f'PCI function {os.path.basename(key)}'),
     (_card, _card_label),
-    (_switch, lambda hw, key, members: f'switch id {key}'),
-    (_usb_adapter, lambda hw, key, members: f'USB device {key}'),
+    (_switch, lambda key, members: f'switch id {key}'),
+    (_usb_adapter, lambda key, members: f'USB device {key}'),
 )
 
 
-def notes(hw, bond, stands) -> list[Finding]:
+def notes(bond, stands) -> list[Finding]:
     """What is known and what is not, for -v: never a warning."""
     result = _cannot_know(stands)
     if all(s.kind == 'unknown' for s in stands):
         result += _same_mac(bond)
     judged = [s for s in stands if s.judged]
-    groups = _shared_in_part(hw, stands)
+    groups = _shared_in_part(stands)
     everything = len(judged) == len(stands)
     if groups:
         tail = f': no single card carries all {len(stands)}' if everything else ''
@@ -242,21 +242,21 @@ def _grouped(stands, kind) -> list:
     return list(groups.items())
 
 
-def _shared_in_part(hw, stands) -> list:
+def _shared_in_part(stands) -> list:
     """[(label, members)]: elements that two or more slaves (not all) share,
     each set of slaves once, at its most specific element."""
     seen, groups = set(), []
     for key, label in SHARED_PARTS:
         by_key: dict = {}
         for s in stands:
-            value = key(hw, s)
+            value = key(s)
             if value is not None:
                 by_key.setdefault(value, []).append(s)
         for value, members in by_key.items():
             names = frozenset(s.name for s in members)
             if 1 < len(members) < len(stands) and names not in seen:
                 seen.add(names)
-                groups.append((label(hw, value, members), members))
+                groups.append((label(value, members), members))
     return groups
 
 
@@ -265,7 +265,7 @@ def _where(s) -> str:
     if s.kind == 'pci':
         where = 'PCI ' + os.path.basename(s.device)
     elif s.kind == 'usb':
-        where = 'USB ' + _usb_adapter(None, s)
+        where = 'USB ' + _usb_adapter(s)
     else:
         where = s.device[len(DEVICES):]
     return f'{where}, {s.driver}' if s.driver else where

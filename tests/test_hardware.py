@@ -404,7 +404,7 @@ def build(tmp_path, sample):
 
 def hardware_findings(root, bond):
     system = System(root)
-    return shared_hardware.judge(system.read_bond(bond), Hardware(system))
+    return shared_hardware.judge(Hardware(system).facts(system.read_bond(bond)))
 
 
 @pytest.mark.parametrize('name', CASES)
@@ -494,7 +494,7 @@ def judge_watched(monkeypatch, root, bond='bond0'):
     system = System(root)
     parsed = system.read_bond(bond)  # System's own reads are not this module's
     watch = Accesses(monkeypatch)
-    findings = shared_hardware.judge(parsed, Hardware(system))
+    findings = shared_hardware.judge(Hardware(system).facts(parsed))
     monkeypatch.undo()
     return findings, watch.outside(root)
 
@@ -778,7 +778,7 @@ def test_a_slave_costs_a_few_syscalls(tmp_path, monkeypatch):
     monkeypatch.setattr(os.path, 'realpath', lambda path, real=os.path.realpath: (
         resolved.append(path), real(path))[1])
     hardware = Hardware(system)
-    notes = [shared_hardware.judge(bond, hardware) for bond in bonds]
+    notes = [shared_hardware.judge(hardware.facts(bond)) for bond in bonds]
     per_slave = len(watch.seen) / 128
     assert notes[5][0].text == ('p10p1 and p10p2 share NIC 0000:0b:00.0, p11p1 and p11p2 share '
                                 'NIC 0000:0c:00.0: no single card carries all 4')
