@@ -94,7 +94,7 @@ def _card_words(stands, card):
 
 Rule = namedtuple('Rule', 'finding key template words shared', defaults=(None, None))
 
-# In order; the first that holds is the finding (SPEC rules P1-P4, N0-N4).
+# In order; the first that holds is the finding (docs/design/hardware.md §5, P1-P4, N0-N4).
 RULES = (
     Rule('shared-port', element.bottom,
          '{names} are {what} one interface {key}: one port, one cable', _stacked_words),

@@ -1,5 +1,6 @@
-"""Hostile configuration (SPEC §7): every parser takes any text, the reader stays
-inside --root, and the whole --config-drift run ends in one valid first line."""
+"""Hostile configuration (docs/design/config-drift.md §7): every parser takes any
+text, the reader stays inside --root, and the whole --config-drift run ends in one
+valid first line."""
 import os
 import re
 import shutil

@@ -1,5 +1,5 @@
-"""--config-drift on the spec's sample trees (tests/data/drift): the
-predicted boot state of every format, and the findings of the five trees that
+"""--config-drift on the sample trees in tests/data/drift (docs/design/config-drift.md §8):
+the predicted boot state of every format, and the findings of the five trees that
 carry a real-driver capture, end to end. Permissions cannot live in git: each
 test works on a copy, with NetworkManager keyfiles 0600 as NM wants them."""
 import os

@@ -2,29 +2,7 @@
 from nagiosplugin.state import Critical, Ok, Warn
 
 from check_bonding.judge import Expectation, judge
-from check_bonding.parse import Aggregator, Bond, Slave
-
-
-def ab_bond(active='eth0', primary='eth0', reselect='always', eth0='up', eth1='up', **kw):
-    fields = dict(mode='active-backup', primary=primary, primary_reselect=reselect,
-                  active_slave=active, mii_status='up', miimon=100)
-    fields.update(kw)
-    return Bond(name='bond0', slaves=[
-        Slave(name='eth0', mii_status=eth0, speed=1000, duplex='full', link_failures=0),
-        Slave(name='eth1', mii_status=eth1, speed=1000, duplex='full', link_failures=0)], **fields)
-
-
-def with_slave(bond, index, **fields):
-    slaves = list(bond.slaves)
-    slaves[index] = slaves[index]._replace(**fields)
-    return bond._replace(slaves=tuple(slaves))
-
-
-NOTHING_EXPECTED = Expectation()
-
-
-def problems(bond, expect=NOTHING_EXPECTED):
-    return [(f.state, f.text) for f in judge(bond, expect) if f.state != Ok]
+from helpers import NOTHING_EXPECTED, ab_bond, notes, problems, with_slave
 
 
 def test_healthy_active_backup_has_no_problem():
@@ -129,10 +107,6 @@ def test_speed_mismatch_and_unknown_speed_where_the_mode_spreads_traffic():
     assert problems(with_slave(ab_bond(mode='balance-xor'), 1, speed=100)) != []
 
 
-def notes(bond):
-    return [(f.name, f.text) for f in judge(bond, NOTHING_EXPECTED) if f.state == Ok]
-
-
 def test_mixed_or_unknown_speeds_by_design_are_notes():
     """A 10G primary with a slower backup is what bonding.rst describes for
     active-backup; an unknown speed (virtio) matters only to 802.3ad/tlb/alb."""
@@ -145,61 +119,10 @@ def test_mixed_or_unknown_speeds_by_design_are_notes():
     assert problems(with_slave(ab_bond(mode='broadcast'), 1, speed=100)) == []
 
 
-def lacp_bond(agg=None, states=(61, 61), agg_ids=(1, 1), actor=(61, 61)):
-    return Bond(name='bond0', mode='802.3ad', mii_status='up', miimon=100, aggregator=agg, slaves=[
-        Slave(name=f'eth{i}', mii_status='up', speed=1000, duplex='full', link_failures=0,
-              aggregator_id=agg_ids[i],
-              actor_port_state=actor[i], partner_port_state=states[i]) for i in (0, 1)])
-
-
-def test_lacp_healthy_with_and_without_the_privileged_aggregator_view():
-    assert problems(lacp_bond(Aggregator(1, 2, 15, 1, '00:23:04:ee:be:01'))) == []
-    assert problems(lacp_bond(None)) == []
-
-
-def test_lacp_slave_outside_the_active_aggregator():
-    assert problems(lacp_bond(Aggregator(1, 1, partner_mac='00:23:04:ee:be:01'),
-                              agg_ids=(1, 2))) == [
-        (Warn, 'eth1 in aggregator 2, not the active aggregator 1')]
-
-
-def test_lacp_mismatch_seen_unprivileged_from_slave_aggregator_ids():
-    assert problems(lacp_bond(None, agg_ids=(1, 2))) == [
-        (Warn, 'slaves in different aggregators: eth0 in 1, eth1 in 2')]
-
-
-def test_lacp_fewer_ports_than_slaves_up():
-    assert problems(lacp_bond(Aggregator(1, 1, partner_mac='00:23:04:ee:be:01'))) == [
-        (Warn, 'active aggregator 1 has 1 ports for 2 slaves up')]
-
-
-def test_lacp_defaulted_partner_means_no_lacpdus():
-    bond = lacp_bond(Aggregator(1, 2, partner_mac='00:00:00:00:00:00'), states=(1, 1),
-                     actor=(0x47, 0x47))
-    assert problems(bond) == [(Warn, 'no LACPDUs received on eth0, eth1 (switch not doing LACP?)')]
-
-
-def test_lacp_partner_not_distributing_and_zero_partner_mac():
-    bond = lacp_bond(Aggregator(1, 2, partner_mac='00:00:00:00:00:00'), states=(61, 0x0d))
-    assert problems(bond) == [
-        (Warn, 'eth1 partner not synchronization/collecting/distributing (state 13)'),
-        (Warn, 'partner MAC 00:00:00:00:00:00 (no LACP partner)')]
-
-
-def test_lacp_no_active_aggregator():
-    bond = lacp_bond(None)._replace(no_active_aggregator=True)
-    assert problems(bond) == [(Warn, 'no active aggregator')]
-
-
 def test_bond_set_down_is_critical_though_proc_says_up():
     assert problems(ab_bond(operstate='down')) == [
         (Critical, 'interface down (operstate down, administratively down?)')]
     assert problems(ab_bond(operstate='up')) == []
-
-
-def test_lacp_churned_port_is_named():
-    bond = with_slave(lacp_bond(None), 1, actor_churn='churned', partner_churn='none')
-    assert problems(bond) == [(Warn, 'LACP churned on eth1')]
 
 
 def test_an_active_slave_that_is_not_listed_is_judged_not_a_crash():

@@ -3,6 +3,7 @@ from nagiosplugin.state import Critical, Ok, Warn
 
 from check_bonding.judge import Expectation, judge
 from check_bonding.parse import Aggregator, Bond, Slave
+from helpers import NOTHING_EXPECTED
 
 
 def bond(mode='active-backup', miimon=0, active='eth0', carriers=(1, 1), mtus=(1500, 1500),
@@ -14,8 +15,6 @@ def bond(mode='active-backup', miimon=0, active='eth0', carriers=(1, 1), mtus=(1
     return Bond(name='bond0', mode=mode, mii_status='up', miimon=miimon, active_slave=active,
                 slaves=tuple(slaves), **fields)
 
-
-NOTHING_EXPECTED = Expectation()
 
 
 def findings(b, expect=NOTHING_EXPECTED, names=None):

@@ -1,6 +1,6 @@
 """--config-drift: the running bonds against the configuration the next boot applies.
 
-Map (SPEC: ../shared/config-drift/SPEC.md):
+Map (the design: docs/design/config-drift.md, cited here as "design §N"):
   files.py      the one bounded reader, confined to --root (links re-rooted)
   model.py      Definition/Port/Setting records, the kernel's option names, time spans
   modprobe.py   module options: every other source's defaults; bonds the module makes

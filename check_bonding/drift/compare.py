@@ -1,4 +1,4 @@
-"""The running bond against its predicted boot state, in words (SPEC §6).
+"""The running bond against its predicted boot state, in words (design §6).
 
 Options are compared only where the predicted mode uses them; updelay and
 downdelay as the kernel stores them (whole miimon periods); a primary that

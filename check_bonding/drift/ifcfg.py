@@ -1,4 +1,4 @@
-"""RHEL/CentOS initscripts: /etc/sysconfig/network-scripts/ifcfg-* (SPEC §4.1).
+"""RHEL/CentOS initscripts: /etc/sysconfig/network-scripts/ifcfg-* (design §4.1).
 
 CentOS 5 to RHEL 8 without NetworkManager (or with NM_CONTROLLED=no). A bond
 is DEVICE=bondN with BONDING_OPTS (or, without, `modprobe bondN` through an

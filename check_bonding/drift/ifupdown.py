@@ -1,4 +1,4 @@
-"""Debian ifupdown with ifenslave 2.13 (SPEC §4.5); the file syntax ifupdown2 shares.
+"""Debian ifupdown with ifenslave 2.13 (design §4.5); the file syntax ifupdown2 shares.
 
 /etc/network/interfaces with `source` (globs, relative to the file) and
 `source-directory` (only names of [a-zA-Z0-9_-]). Option names fold `-` to

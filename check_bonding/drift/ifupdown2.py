@@ -1,4 +1,4 @@
-"""ifupdown2 (Cumulus, Proxmox VE): the interfaces syntax, its own bond attributes (SPEC §4.6).
+"""ifupdown2 (Cumulus, Proxmox VE): the interfaces syntax, its own bond attributes (design §4.6).
 
 bond-slaves (or bond-ports) may be `glob enp65s0f[0-1]` or `glob swp1-2`;
 there are no arp_*, ad_select or fail_over_mac attributes; bond-lacp-rate

@@ -1,4 +1,4 @@
-"""What a configuration predicts for a bond, in the kernel's terms (SPEC §3).
+"""What a configuration predicts for a bond, in the kernel's terms (design §3).
 
 A source module turns its files into Definitions: per bond the options the
 tool will set at boot (normalised to the kernel's names and integer ms),
@@ -20,12 +20,12 @@ NAMED = {  # option -> names by kernel number (the kernel's tables: parse.py, ex
                                               'arp_validate')},
 }
 NUMBERS = ('miimon', 'updelay', 'downdelay', 'arp_interval', 'min_links')
-# Compared, in the order findings list them (SPEC §1).
+# Compared, in the order findings list them (design §1).
 COMPARED = ('mode', 'primary', 'primary_reselect', 'miimon', 'updelay', 'downdelay',
             'arp_interval', 'arp_ip_target', 'lacp_rate', 'xmit_hash_policy', 'ad_select',
             'min_links', 'fail_over_mac')
 ACTIVE_SLAVE = ACTIVE_SLAVE_MODES
-APPLIES = {  # option -> the modes it is compared in (SPEC §6); others: every mode
+APPLIES = {  # option -> the modes it is compared in (design §6); others: every mode
     'primary': ACTIVE_SLAVE,
     'lacp_rate': ('802.3ad',), 'ad_select': ('802.3ad',), 'min_links': ('802.3ad',),
     'xmit_hash_policy': ('balance-xor', '802.3ad', 'balance-tlb', 'balance-alb'),

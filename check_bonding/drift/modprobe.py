@@ -1,4 +1,4 @@
-"""Module options: /etc/modprobe.conf and modprobe.d (SPEC §4.8).
+"""Module options: /etc/modprobe.conf and modprobe.d (design §4.8).
 
 `options bonding ...` sets the defaults of every bond created later, by any
 tool that sets only what it is configured with (initscripts, ifenslave,

@@ -1,4 +1,4 @@
-"""netplan YAML (SPEC §4.3), read through PyYAML's composer only.
+"""netplan YAML (design §4.3), read through PyYAML's composer only.
 
 yaml.compose with a SafeLoader that refuses every alias (billion laughs,
 self-referencing nodes) and caps nodes and depth; scalars stay the strings

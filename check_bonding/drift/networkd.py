@@ -1,4 +1,4 @@
-"""systemd-networkd: .netdev and .network files (SPEC §4.4).
+"""systemd-networkd: .netdev and .network files (design §4.4).
 
 Files of /usr/lib, /usr/local/lib, /run and /etc systemd/network are sorted
 by name across directories (one name: /etc beats /run beats /usr); an empty

@@ -1,4 +1,4 @@
-"""NetworkManager: keyfiles and the ifcfg-rh plugin (SPEC §4.2).
+"""NetworkManager: keyfiles and the ifcfg-rh plugin (design §4.2).
 
 Profiles from both plugins become one kind of record; per bond interface NM
 activates one: autoconnect profiles first, then the higher

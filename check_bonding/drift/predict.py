@@ -1,4 +1,4 @@
-"""Which configuration the next boot applies (SPEC §5): the managers enabled,
+"""Which configuration the next boot applies (design §5): the managers enabled,
 every source's definitions, and per bond the effective one.
 
 Only files: service links are read with readlink (a unit linked to

@@ -1,4 +1,4 @@
-"""The running side (SPEC §2): /sys/class/net/<bond>/bonding/*, which shows every
+"""The running side (design §2): /sys/class/net/<bond>/bonding/*, which shows every
 option in every mode, else what /proc/net/bonding/<bond> prints.
 
 /proc hides lacp_rate, min_links and ad_select outside 802.3ad and the hash

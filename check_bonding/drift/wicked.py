@@ -1,4 +1,4 @@
-"""SUSE wicked: /etc/sysconfig/network/ifcfg-<name> (SPEC §4.7).
+"""SUSE wicked: /etc/sysconfig/network/ifcfg-<name> (design §4.7).
 
 A bond is BONDING_MASTER='yes' with BONDING_MODULE_OPTS (every item must be
 a known key=value, or wicked rejects the whole bond) and slaves in the

@@ -8,13 +8,14 @@ real NIC) <-> ``peerN`` (the "switch" side); pulling a cable is taking
 on the peer side. MAC addresses are fixed so captures are reproducible:
 ethN = 52:54:00:00:00:0N, peerN = 52:54:00:00:01:0N.
 
-Capture all scenarios into /work/captures/<name>/ (a root-like tree)::
+Capture all scenarios into DIR/<name>/ (a root-like tree; default DIR ./captures,
+the test fixtures are --dest tests/data/fixtures)::
 
     python3 tests/kernel/scenarios.py [--dest DIR] [--jobs 2] [NAME ...]
 
 From tests::
 
-    plugin = "/work/main/.venv/bin/check_bonding -b bond0"
+    plugin = f"{scenarios.PLUGIN} -b bond0"
     results = scenarios.run(["ab-healthy"], commands=[plugin], workdir=tmp_path)
     results["ab-healthy"].commands  # [uml.CommandResult, ...] root and nobody
     results["ab-healthy"].dir       # its capture tree
@@ -694,7 +695,7 @@ def capture(dest, names, jobs=2):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help="default: all")
-    parser.add_argument("--dest", type=Path, default=Path("/work/captures"))
+    parser.add_argument("--dest", type=Path, default=Path("captures"))
     parser.add_argument("--jobs", type=int, default=2, help="parallel boots")
     parser.add_argument("--list", action="store_true", help="list scenarios")
     args = parser.parse_args()

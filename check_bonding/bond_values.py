@@ -1,0 +1,107 @@
+"""[BOND=]VALUE option values: -p, --slaves, --min-speed (one value each) and
+--expect, --state ([BOND=]KEY=VALUE), for every bond or, with BOND=, for one.
+
+Each reader returns {'' or bond: value}; BOND= must name a bond that is
+checked (not excluded, and among -b where -b is given). Usage errors raise
+UsageError (options.py exits UNKNOWN with its text).
+"""
+from __future__ import annotations
+
+from .ifname import valid_ifname
+
+
+class UsageError(Exception):
+    pass
+
+
+def interfaces(text: str) -> tuple:
+    """'eth0,eth1' as names (-p, --slaves)."""
+    names = tuple(text.split(','))
+    if not all(valid_ifname(n) and '=' not in n for n in names):
+        raise ValueError
+    return names
+
+
+def mbps(text: str) -> int:
+    """--min-speed: Mb/s."""
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError
+    return int(text)
+
+
+def split_bond(value: str, option: str, parts: int, bonds, excluded) -> tuple:
+    """(bond or '', rest) of '[BOND=]rest' where rest has `parts` '='-separated parts."""
+    fields = value.split('=')
+    if len(fields) not in (parts, parts + 1):
+        raise ValueError
+    bond, rest = ('', value) if len(fields) == parts else (fields[0], '='.join(fields[1:]))
+    if len(fields) > parts and not valid_ifname(bond):
+        raise ValueError
+    if bond and (bonds and bond not in bonds or bond in excluded):
+        raise UsageError(f"{option} '{value}' names {bond}, which is not checked")
+    return bond, rest
+
+
+def per_bond(values, option, bonds, excluded, convert=interfaces,
+             form='IFACE[,IFACE...]') -> dict:
+    """{'': default, 'bond0': value, ...} from [BOND=]VALUE values."""
+    result = {}
+    for value in values:
+        try:
+            bond, text = split_bond(value, option, 1, bonds, excluded)
+            converted = convert(text)
+        except ValueError:
+            raise UsageError(f"invalid {option} '{value}' (expected [BOND=]{form})") from None
+        if bond in result:
+            raise UsageError(f'{option} given twice for {bond or "all bonds"}')
+        result[bond] = converted
+    return result
+
+
+def bond_pairs(values, option, bonds, excluded, form) -> list:
+    """[(bond or '', key, value)] of [BOND=]KEY=VALUE values, each key once a bond."""
+    pairs, seen = [], set()
+    for value in values:
+        try:
+            bond, pair = split_bond(value, option, 2, bonds, excluded)
+        except ValueError:
+            raise UsageError(f"invalid {option} '{value}' (expected [BOND=]{form})") from None
+        key, _, text = pair.partition('=')
+        if (bond, key) in seen:
+            raise UsageError(f'{option} {key} given twice for {bond or "all bonds"}')
+        seen.add((bond, key))
+        pairs.append((bond, key, text))
+    return pairs
+
+
+def expected_options(values, bonds, excluded) -> dict:
+    """--expect: {'' or bond: {key: normalised value}}."""
+    if not values:
+        return {}
+    from .expect import KEYS, normalise
+    result: dict = {}
+    for bond, key, text in bond_pairs(values, '--expect', bonds, excluded, 'KEY=VALUE'):
+        if key not in KEYS:
+            raise UsageError(f"unknown --expect key '{key}' (one of {', '.join(KEYS)})")
+        try:
+            result.setdefault(bond, {})[key] = normalise(key, text)
+        except ValueError as err:
+            raise UsageError(f'--expect: {err}') from None
+    return result
+
+
+def finding_states(values, bonds, excluded) -> dict:
+    """--state: {('' or bond, finding name): nagiosplugin state}."""
+    if not values:
+        return {}
+    from .findings import FINDINGS, STATES
+    result = {}
+    for bond, name, state in bond_pairs(values, '--state', bonds, excluded, 'NAME=STATE'):
+        if name not in FINDINGS:
+            raise UsageError(f"unknown finding '{name}' for --state (one of "
+                             f"{', '.join(FINDINGS)}; see --list-findings)")
+        if state.lower() not in STATES:
+            raise UsageError(f"invalid state '{state}' for --state {name} "
+                             f"({', '.join(STATES)})")
+        result[bond, name] = STATES[state.lower()]
+    return result
