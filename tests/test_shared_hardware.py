@@ -5,6 +5,7 @@ that judging reads nothing (plugin.BondResource.probe read every fact)."""
 
 import builtins
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -178,14 +179,19 @@ def test_a_finding_names_its_identifier(tmp_path):
 
 # -- judging reads nothing: probe() read every fact ---------------------------------
 
-def refuse_reads(monkeypatch):
-    """From here on, any file, link or directory access fails the test."""
+@contextmanager
+def refusing_reads(monkeypatch):
+    """Inside, any file, link or directory access raises (and fails the test)."""
     def refused(*args, **kwargs):
         raise AssertionError(f'read while judging: {args}')
-    for name in ('open', 'readlink', 'scandir', 'listdir', 'stat', 'lstat'):
-        monkeypatch.setattr(os, name, refused)
-    monkeypatch.setattr(os.path, 'realpath', refused)
-    monkeypatch.setattr(builtins, 'open', refused)
+    try:
+        for name in ('open', 'readlink', 'scandir', 'listdir', 'stat', 'lstat'):
+            monkeypatch.setattr(os, name, refused)
+        monkeypatch.setattr(os.path, 'realpath', refused)
+        monkeypatch.setattr(builtins, 'open', refused)
+        yield
+    finally:
+        monkeypatch.undo()  # before pytest reads source files to report a failure
 
 
 @pytest.mark.parametrize('name', CASES)
@@ -193,9 +199,8 @@ def test_judging_reads_nothing(tmp_path, monkeypatch, name):
     sample, bond, expected = CASES[name]
     system = System(build(tmp_path, sample))
     facts = Hardware(system).facts(system.read_bond(bond))
-    refuse_reads(monkeypatch)
-    findings = shared_hardware.judge(facts)
-    monkeypatch.undo()
+    with refusing_reads(monkeypatch):
+        findings = shared_hardware.judge(facts)
     assert [(str(f.state), f.text) for f in findings] == expected
 
 
@@ -205,9 +210,8 @@ def test_the_hardware_context_judges_what_probe_read(tmp_path, monkeypatch):
     resource = BondResource(System(root), 'bond0', expectation(options, 'bond0'))
     metric = next(m for m in resource.probe() if m.context == 'hardware')
     context = next(c for c in contexts(options) if c.name == 'hardware')
-    refuse_reads(monkeypatch)
-    result = context.evaluate(metric, resource)
-    monkeypatch.undo()
+    with refusing_reads(monkeypatch):
+        result = context.evaluate(metric, resource)
     assert [s.name for s in metric.value.stands] == ['enp162s0f0np0', 'enp162s0f1np1']
     assert [f.name for f in result.findings] == ['shared-nic', 'lacp-one-partner']
 
