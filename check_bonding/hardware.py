@@ -6,6 +6,8 @@ Only a few links are read, one hop each: class/net/<if>, <net>/device,
 <net>/lower_*, <device>/physfn (followed), <device>/subsystem and /driver
 (their names only). Everything is memoised, so a slave costs a few syscalls
 and a lower shared by several slaves (a NIC under two VLANs) is read once.
+Hardware.facts() reads, for one bond, every fact the rules (shared_hardware.py)
+compare; plugin.BondResource.probe() calls it, so judging reads nothing.
 """
 from __future__ import annotations
 
