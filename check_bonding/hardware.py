@@ -50,13 +50,13 @@ STAND_FIELDS = {
     'phys_port_id': None,    # judged: the physical port of `bottom` (NPAR partitions)
     'phys_switch_id': None,  # judged: the switch ASIC or eswitch of the port
     'phys_port_name': None,  # judged, with a switch id: pNsM on a sub-port of split port pN
-    'dev_port': None,        # PCI, with another slave on its function: the port's number,
+    'dev_port': None,        # a PF's port, with another slave on its function: its number,
     'dev_id': None,          # and the older attribute (dev_port is 3.15+)
     'card': None,            # PCI: the card key (Hardware._card)
     'pf_enslaved': (),       # a VF: the netdevs of its PF that have a master (VF LAG)
 }
 PORT_ATTRIBUTES = ('phys_port_id', 'phys_switch_id')  # of judged slaves
-PORT_NUMBERS = ('dev_port', 'dev_id')  # compared only within one PCI function
+PORT_NUMBERS = ('dev_port', 'dev_id')  # compared only within one PCI function, not of VFs
 
 
 class Stand(record('Stand', STAND_FIELDS, 'What one slave stands on.')):
@@ -205,18 +205,18 @@ class Hardware:
     def _with_facts(self, stand: Stand, shares_function: bool) -> Stand:
         """A judged stand with its bottom netdev's port attributes (its port
         name where it has a switch id: only a split port's is compared) and, on
-        PCI, its card key, port numbers (where another slave shares its
-        function) and a VF's enslaved PF netdevs."""
+        PCI, its card key, a PF's port numbers (where another slave shares its
+        function) or a VF's enslaved PF netdevs."""
         facts = {name: self.sysfs.read(f'{stand.net}/{name}') for name in PORT_ATTRIBUTES}
         if facts['phys_switch_id'] is not None:
             facts['phys_port_name'] = self.sysfs.read(f'{stand.net}/phys_port_name')
         if stand.kind == 'pci':
             facts['card'] = self._card(stand.function)
-            if shares_function:
-                facts.update((name, self.sysfs.read(f'{stand.net}/{name}'))
-                             for name in PORT_NUMBERS)
             if stand.vf:
                 facts['pf_enslaved'] = self._pf_enslaved(stand.function)
+            elif shares_function:
+                facts.update((name, self.sysfs.read(f'{stand.net}/{name}'))
+                             for name in PORT_NUMBERS)
         return stand._replace(**facts)
 
     def _card(self, function: str) -> str:

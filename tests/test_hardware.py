@@ -55,7 +55,7 @@ def test_the_facts_carry_what_the_rules_compare(tmp_path):
     lag = bond_facts(tmp_path / 'lag', vf_lag)
     assert [s.pf_enslaved for s in lag.stands] == [('enp1s0f0np0',)] * 2
     pod = bond_facts(tmp_path / 'pod', sriov_vfs_one_pf)
-    assert [(s.vf, s.pf_enslaved) for s in pod.stands] == [(True, ())] * 2
+    assert [(s.vf, s.pf_enslaved, s.dev_port) for s in pod.stands] == [(True, (), None)] * 2
     # port numbers only where another slave shares the PCI function: each card its own here
     cards = bond_facts(tmp_path / 'cards', two_cards_ok)
     assert [(s.card, s.dev_port, s.phys_port_name) for s in cards.stands] == [
