@@ -68,11 +68,6 @@ class Stand(record('Stand', STAND_FIELDS, 'What one slave stands on.')):
         return self.kind in ('pci', 'usb', 'device')
 
 
-BondHardware = record('BondHardware', {'bond': None, 'stands': ()},
-                      'A parse.Bond and a Stand per slave, with every fact the hardware '
-                      'rules consult (no Stands for fewer than two slaves).')
-
-
 class Hardware:
     """What the slaves of one system (a check_bonding.system.System) stand on,
     read through one SysfsReader, memoised."""
@@ -189,18 +184,17 @@ class Hardware:
 
     # -- every fact the rules consult, read for one bond ----------------------
 
-    def facts(self, bond) -> BondHardware:
-        """What each slave of `bond` stands on, with the port and card facts the
-        rules compare, all read now (plugin.BondResource.probe): judging reads
-        nothing. Fewer than two slaves are not judged, and a slave that is not
+    def facts(self, bond) -> tuple[Stand, ...]:
+        """A Stand per slave of `bond` with the port and card facts the rules
+        compare, all read now (plugin.BondResource.probe): judging reads
+        nothing. Fewer than two slaves are not judged: (). A slave that is not
         judged (VM, virtual, unknown) gets no port facts: nothing more is read."""
         if len(bond.slaves) < 2:
-            return BondHardware(bond=bond)
+            return ()
         stands = [self.stand(s.name, bond.name) for s in bond.slaves]
         functions = [s.function for s in stands if s.kind == 'pci']
-        return BondHardware(bond=bond, stands=tuple(
-            self._with_facts(s, functions.count(s.function) > 1) if s.judged else s
-            for s in stands))
+        return tuple(self._with_facts(s, functions.count(s.function) > 1) if s.judged else s
+                     for s in stands)
 
     def _with_facts(self, stand: Stand, shares_function: bool) -> Stand:
         """A judged stand with its bottom netdev's port attributes (its port

@@ -28,9 +28,9 @@ bond-list-mismatch.
 
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
---slaves, --expect), slaves_up the parsed bond, failures the flaps.Report.
-hardware judges only its metric: probe() reads every sysfs fact its rules
-consult into it (hardware.Hardware.facts). Those that pass findings through
+--slaves, --expect), slaves_up and hardware the parsed bond, failures the
+flaps.Report; hardware's metric carries every sysfs fact its rules consult,
+read by probe() (hardware.Hardware.facts). Those that pass findings through
 (run, history, drift, no-such-bond, unreadable) only apply --state.
 Every context returns a Judged result carrying its Findings, with the
 --state overrides applied (bond's also the primaries it judged against);

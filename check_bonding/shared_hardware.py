@@ -8,9 +8,9 @@ slave has a known and equal key for it; the first rule that holds is the
 finding. Otherwise -v notes (hardware_notes.py) say what is shared in
 part, what is separate and what cannot be seen from here: never a guess.
 
-The rules are pure functions of a hardware.BondHardware: the Stands, with
-every fact they compare, are read before (plugin.BondResource.probe); the
-keys they compare are in hardware_elements.py.
+The rules are pure functions of the bond and its hardware.Stands: every
+fact they compare was read before (Hardware.facts, in plugin.BondResource.probe);
+the keys they compare are in hardware_elements.py.
 """
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ from .findings import Finding, found
 from .hardware_notes import lacp_partner, notes
 
 
-def judge(facts) -> list[Finding]:
-    """The hardware findings of one bond (a hardware.BondHardware): a single
-    point of failure, or -v notes."""
-    bond, stands = facts.bond, facts.stands
+def judge(bond, stands) -> list[Finding]:
+    """The hardware findings of one bond, from a Stand per slave with its
+    facts (Hardware.facts): a single point of failure, or -v notes."""
     if len(bond.slaves) < 2:
         return []  # single-slave warns already
     spof = single_point(stands)

@@ -44,21 +44,21 @@ def bond_facts(tmp_path, sample, bond='bond0'):
 
 def test_the_facts_carry_what_the_rules_compare(tmp_path):
     mlx4 = bond_facts(tmp_path / 'mlx4', mlx4_one_function)
-    assert [(s.dev_port, s.dev_id, s.phys_port_id, s.card) for s in mlx4.stands] == [
+    assert [(s.dev_port, s.dev_id, s.phys_port_id, s.card) for s in mlx4] == [
         ('0', '0x0', '0002c90300a1b2c1', '0000:04:00'),
         ('1', '0x1', '0002c90300a1b2c2', '0000:04:00')]
     ice = bond_facts(tmp_path / 'e810', e810)
-    assert [(s.card, s.phys_switch_id, s.phys_port_name, s.dev_port) for s in ice.stands] == [
+    assert [(s.card, s.phys_switch_id, s.phys_port_name, s.dev_port) for s in ice] == [
         ('0000:a2', ICE_SWITCH, 'p0', None), ('0000:a2', ICE_SWITCH, 'p1', None)]
     split = bond_facts(tmp_path / 'split', split_ports)
-    assert [s.phys_port_name for s in split.stands] == ['p1s0', 'p1s1']
+    assert [s.phys_port_name for s in split] == ['p1s0', 'p1s1']
     lag = bond_facts(tmp_path / 'lag', vf_lag)
-    assert [s.pf_enslaved for s in lag.stands] == [('enp1s0f0np0',)] * 2
+    assert [s.pf_enslaved for s in lag] == [('enp1s0f0np0',)] * 2
     pod = bond_facts(tmp_path / 'pod', sriov_vfs_one_pf)
-    assert [(s.vf, s.pf_enslaved, s.dev_port) for s in pod.stands] == [(True, (), None)] * 2
+    assert [(s.vf, s.pf_enslaved, s.dev_port) for s in pod] == [(True, (), None)] * 2
     # port numbers only where another slave shares the PCI function: each card its own here
     cards = bond_facts(tmp_path / 'cards', two_cards_ok)
-    assert [(s.card, s.dev_port, s.phys_port_name) for s in cards.stands] == [
+    assert [(s.card, s.dev_port, s.phys_port_name) for s in cards] == [
         ('0000:3b:00', None, None), ('0000:5e:00', None, None)]
 
 
@@ -67,8 +67,7 @@ def test_a_single_slave_is_not_read(tmp_path, monkeypatch):
                                                t.bond('bond0', ['eno1']))))
     bond = system.read_bond('bond0')
     watch = Accesses(monkeypatch)
-    facts = Hardware(system).facts(bond)
-    assert (facts.bond, facts.stands, watch.seen) == (bond, (), [])
+    assert (Hardware(system).facts(bond), watch.seen) == ((), [])
 
 
 @pytest.mark.parametrize('sample', [vm_virtio, orphan_vfs, veths, tap_and_dummy, old_capture])
@@ -81,7 +80,7 @@ def test_slaves_that_cannot_be_judged_cost_nothing_beyond_their_stands(tmp_path,
     hardware = Hardware(system)
     stands = tuple(hardware.stand(s.name, 'bond0') for s in bond.slaves)
     read = len(watch.seen)
-    assert hardware.facts(bond).stands == stands
+    assert hardware.facts(bond) == stands
     assert len(watch.seen) == read
 
 
@@ -139,7 +138,7 @@ def judge_watched(monkeypatch, root, bond='bond0'):
     system = System(root)
     parsed = system.read_bond(bond)  # System's own reads are not this module's
     watch = Accesses(monkeypatch)
-    findings = shared_hardware.judge(Hardware(system).facts(parsed))
+    findings = shared_hardware.judge(parsed, Hardware(system).facts(parsed))
     monkeypatch.undo()
     return findings, watch.outside(root)
 
@@ -378,7 +377,7 @@ def test_a_slave_costs_a_few_syscalls(tmp_path, monkeypatch):
     monkeypatch.setattr(os.path, 'realpath', lambda path, real=os.path.realpath: (
         resolved.append(path), real(path))[1])
     hardware = Hardware(system)
-    notes = [shared_hardware.judge(hardware.facts(bond)) for bond in bonds]
+    notes = [shared_hardware.judge(bond, hardware.facts(bond)) for bond in bonds]
     per_slave = len(watch.seen) / 128
     assert notes[5][0].text == ('p10p1 and p10p2 share NIC 0000:0b:00.0, p11p1 and p11p2 share '
                                 'NIC 0000:0c:00.0: no single card carries all 4')

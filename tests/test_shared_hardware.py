@@ -153,7 +153,8 @@ CASES = {
 
 def hardware_findings(root, bond):
     system = System(root)
-    return shared_hardware.judge(Hardware(system).facts(system.read_bond(bond)))
+    parsed = system.read_bond(bond)
+    return shared_hardware.judge(parsed, Hardware(system).facts(parsed))
 
 
 @pytest.mark.parametrize('name', CASES)
@@ -198,9 +199,10 @@ def refusing_reads(monkeypatch):
 def test_judging_reads_nothing(tmp_path, monkeypatch, name):
     sample, bond, expected = CASES[name]
     system = System(build(tmp_path, sample))
-    facts = Hardware(system).facts(system.read_bond(bond))
+    parsed = system.read_bond(bond)
+    stands = Hardware(system).facts(parsed)
     with refusing_reads(monkeypatch):
-        findings = shared_hardware.judge(facts)
+        findings = shared_hardware.judge(parsed, stands)
     assert [(str(f.state), f.text) for f in findings] == expected
 
 
@@ -212,7 +214,7 @@ def test_the_hardware_context_judges_what_probe_read(tmp_path, monkeypatch):
     context = next(c for c in contexts(options) if c.name == 'hardware')
     with refusing_reads(monkeypatch):
         result = context.evaluate(metric, resource)
-    assert [s.name for s in metric.value.stands] == ['enp162s0f0np0', 'enp162s0f1np1']
+    assert [s.name for s in metric.value] == ['enp162s0f0np0', 'enp162s0f1np1']
     assert [f.name for f in result.findings] == ['shared-nic', 'lacp-one-partner']
 
 
