@@ -9,13 +9,19 @@ Measures wall time and peak RSS (median of several runs) of:
   32x4-changing  the same, every slave with a new link failure at every run: 32 files
                  written and fsynced (the other cases are quiet: nothing to write)
   1000-ifaces    one bond on a host with 1000 other interfaces (sysfs and /proc/net/dev)
-and prints ratios against the floors measured in the same run.
+  ovs-32         one kernel bond and 32 Open vSwitch LACP bonds (the real ovs-vswitchd's
+                 answers of tests/data/fixtures/ovs-lacp, copied 32 times, replayed: the
+                 parsing and judging; benchmarks/ovs_read.py measures the socket)
+and prints ratios against the floors measured in the same run. Every case but
+ovs-32 is a host without OVS: the plugin looks for ovs-vswitchd's pidfile, finds
+none and reads nothing else.
 
     python benchmarks/bench.py                 # full: 30 runs per case
     python benchmarks/bench.py --light --check # CI: few runs, fail on a gross regression
 """
 import argparse
 import os
+from pathlib import Path
 import random
 import re
 import statistics
@@ -78,6 +84,38 @@ def make_host(root, bonds, slaves, noise=0):
     write(root, 'proc/net/dev', ''.join(dev))
     write(root, 'proc/sys/kernel/random/boot_id', '3f1c0e5a-0000-4000-8000-000000000000\n')
     return root
+
+
+OVS_SAMPLE = Path(__file__).resolve().parents[1] / 'tests/data/fixtures/ovs-lacp/ovs-appctl'
+
+
+def make_ovs_answers(root, bonds):
+    """The captured answers for bond0 (members a1, a2) as `bonds` bonds ovsN with
+    members oN-1, oN-2 (names changed on the lines that name them only)."""
+    texts = {name: (OVS_SAMPLE / name).read_text() for name in
+             ('bond-list', 'bond-show', 'lacp-show', 'lacp-show-stats')}
+    listing = texts['bond-list'].splitlines()
+    one = {name: section(text, '---- bond0 ') for name, text in texts.items()
+           if name != 'bond-list'}
+    one['bond-list'] = next(line for line in listing if line.startswith('bond0\t')) + '\n'
+    for name in one:
+        text = ''.join(rename(one[name], n) for n in range(bonds))
+        write(root, f'ovs-appctl/{name}', (listing[0] + '\n' if name == 'bond-list' else '') + text)
+    return root
+
+
+def section(text, head):
+    start = text.index(head)
+    end = text.find('\n---- ', start + 1)
+    return text[start:] if end < 0 else text[start:end + 1]
+
+
+def rename(text, n):
+    def line(row):
+        if row.startswith(('---- bond0', 'bond0\t', 'member', 'active member mac')):
+            row = row.replace('bond0', f'ovs{n}').replace('a1', f'o{n}-1').replace('a2', f'o{n}-2')
+        return row
+    return ''.join(line(row) for row in text.splitlines(keepends=True))
 
 
 def add_link_failures(root):
@@ -147,6 +185,8 @@ def main():
                               lambda: add_link_failures(changing)),
             '1000-ifaces': (plugin + ['--root', make_host(f'{tmp}/noisy', 1, 2, noise=1000),
                                       '--state-dir', state], None),
+            'ovs-32': (plugin + ['--root', make_ovs_answers(make_host(f'{tmp}/ovs', 1, 2), 32),
+                                 '--state-dir', state], None),
         }
         measure(cases, 2)  # warm the page cache and the state files
         samples = measure(cases, runs)
@@ -161,6 +201,7 @@ def main():
         failed |= not ok
         print(f'{name:<26} {value:5.2f}x  (target {target}x){"" if ok else "  EXCEEDED"}')
     print(f'{"32x4-changing/32x4":<26} {ratio(samples, "32x4-changing", "32x4"):5.2f}x')
+    print(f'{"ovs-32/one-bond":<26} {ratio(samples, "ovs-32", "one-bond"):5.2f}x')
     peak = max(x[1] for runs_ in samples.values() for x in runs_) / 1024
     print(f'peak RSS {peak:.1f} MiB (target < 25 MiB)')
     failed |= peak >= 25 * (GROSS if args.check else 1)

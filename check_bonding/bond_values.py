@@ -7,7 +7,7 @@ UsageError (options.py exits UNKNOWN with its text).
 """
 from __future__ import annotations
 
-from .ifname import valid_ifname
+from .ifname import valid_bond_name, valid_ifname
 
 
 class UsageError(Exception):
@@ -35,7 +35,7 @@ def split_bond(value: str, option: str, parts: int, bonds, excluded) -> tuple:
     if len(fields) not in (parts, parts + 1):
         raise ValueError
     bond, rest = ('', value) if len(fields) == parts else (fields[0], '='.join(fields[1:]))
-    if len(fields) > parts and not valid_ifname(bond):
+    if len(fields) > parts and not valid_bond_name(bond):
         raise ValueError
     if bond and (bonds and bond not in bonds or bond in excluded):
         raise UsageError(f"{option} '{value}' names {bond}, which is not checked")

@@ -95,15 +95,18 @@ def _split(relpath: str) -> tuple:
 
 
 def capture(system: System, bonds: list[str], target: str,
-            drift_source: str | None = None) -> list[str]:
-    """Copy what the check reads (with --config-drift, the configuration too);
-    return the files that could not be read."""
+            drift_source: str | None = None, ovs: bool = False) -> list[str]:
+    """Copy what the check reads (with --config-drift, the configuration too;
+    with `ovs`, ovs-vswitchd's answers); return the files that could not be read."""
     tree = CaptureTree(target)
     try:
         unreadable = copy_bonding_files(system, bonds, tree)
         unreadable += copy_hardware_files(system, bonds, tree)
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
+        if ovs:
+            from .ovs.source import capture as capture_ovs
+            unreadable += capture_ovs(system, tree)
         return unreadable
     finally:
         tree.close()
@@ -260,7 +263,7 @@ def copy_config_files(root: str, source: str, tree: CaptureTree) -> list[str]:
         found = config.read(path)  # a file whose presence matters (if-pre-up.d/ifenslave)
         if found is not None:
             tree.write_file(path.lstrip('/'), found.data.decode('utf-8', 'surrogateescape'))
-    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable]
+    return [f'{path.lstrip("/")}: {why}' for path, why, _ in config.unreadable + config.unread]
 
 
 def strip_keyfile(text: str) -> str:

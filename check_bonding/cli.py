@@ -40,18 +40,35 @@ def list_findings():
 def run_capture(options: Options):
     """--capture: exit 0 when the tree is written, 3 when it cannot be."""
     from .capture import capture
+    from .ifname import is_ovs
     from .system import System
     system = System(options.root)
-    bonds, _ = system.bonds_to_check(options.bonds, options.excluded, keep_idle=True)
+    named = [name for name in options.bonds if not is_ovs(name)]
+    bonds, _ = system.bonds_to_check(named, options.excluded, keep_idle=True) \
+        if options.kind != 'ovs' and (named or not options.bonds) else ([], None)
     try:
         skipped = capture(system, bonds, options.capture_dir,
-                          options.config_source if options.config_drift else None)
+                          options.config_source if options.config_drift else None,
+                          ovs=options.kind != 'kernel')
     except OSError as err:
         print(f'check_bonding: cannot capture into {err.filename or options.capture_dir}: '
               f'{err.strerror}')
         sys.exit(UNKNOWN)
+    bonds += captured_ovs_bonds(options.capture_dir)
     print(f'captured {", ".join(bonds) or "no bonds"} into {options.capture_dir}'
           f' ({len(skipped)} unreadable files skipped)')
     for line in skipped:
         print(f'  skipped {line}')
     sys.exit(0)
+
+
+def captured_ovs_bonds(directory: str) -> list:
+    """The ovs:<port> names of the bonds a capture holds."""
+    from .ifname import OVS_PREFIX
+    from .ovs.parse import parse_list
+    from .ovs.source import captured_file
+    try:
+        with open(os.path.join(directory, captured_file('bond/list'))) as listing:
+            return [OVS_PREFIX + port for port in parse_list(listing.read())]
+    except OSError:
+        return []

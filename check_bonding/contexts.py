@@ -15,8 +15,9 @@ import nagiosplugin
 from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
 
 from .findings import found, restate
-from .judge import acceptable_primaries, judge
+from .judge import acceptable_primaries
 from .shared_hardware import judge as judge_hardware
+from .wording import member_word
 
 
 class Judged(nagiosplugin.Result):
@@ -86,11 +87,12 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 
     def findings(self, metric, resource) -> list:
         warning, critical = self.ranges(metric)
+        word = member_word(resource.bond)
         if metric.max == 0:
-            return [found('no-slaves', 'no slaves enslaved')]
+            return [found('no-slaves', f'no {word}s enslaved')]
         down = [s for s in resource.bond.slaves if not s.up]
         if metric.value == 0:
-            return [found('no-slave-up', 'no slave up: ' + ', '.join(
+            return [found('no-slave-up', f'no {word} up: ' + ', '.join(
                 f'{s.name} {s.mii_status}' for s in down))]
         if not critical.match(metric.value):
             state, violated = Critical, critical
@@ -100,7 +102,7 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
             return []
         if down:
             return [found('slave-down', s.mii_status, s.name, state) for s in down]
-        return [found('slave-down', f'{metric.value}/{metric.max} slaves up, '
+        return [found('slave-down', f'{metric.value}/{metric.max} {word}s up, '
                                     f'{violated.violation}', state=state)]
 
     def performance(self, metric, resource):
@@ -124,12 +126,12 @@ class BondResults(nagiosplugin.Results):
 
 
 class BondContext(FindingsContext):
-    """The driver's view of the bond (judge.py); its result also carries the
-    primaries the active slave is judged against, for the words."""
+    """The driver's view of the bond (judge.py; an OVS bond's resource judges
+    by ovs/rules.py); its result also carries the primaries the active slave
+    is judged against, for the words."""
 
     def __init__(self, overrides: dict):
-        super().__init__('bond', lambda bond, resource: judge(bond, resource.expectation),
-                         overrides)
+        super().__init__('bond', lambda bond, resource: resource.judge(bond), overrides)
 
     def evaluate(self, metric, resource):
         result = super().evaluate(metric, resource)

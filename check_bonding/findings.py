@@ -101,6 +101,21 @@ FINDINGS = {
                                    '(failure detection 3 s one way, 90 s the other)'),
     'partner-mac-hidden': Kind(Ok, "802.3ad: the partner's MAC is shown only to root; "
                                    'its check was skipped'),
+    # Open vSwitch bonds (ovs:<port>, check_bonding/ovs/): OVS's own states; the rest
+    # of an OVS bond is judged in the findings above (docs/ovs.md)
+    'ovs-needs-root': Kind(Unknown, 'Open vSwitch runs here, but its bonds are read from '
+                                    "ovs-vswitchd's control socket, which only root may use: "
+                                    'run the check as root (contrib/sudoers) or with --kind '
+                                    'kernel'),
+    'ovs-unreadable': Kind(Unknown, "ovs-vswitchd's pidfile is there but its control socket "
+                                    'does not answer (stopped? a stale pidfile?), or a captured '
+                                    'answer cannot be read'),
+    'ovs-lacp-not-negotiated': Kind(Warn, 'OVS: the bond asks for LACP but no partner '
+                                          'negotiated it (lacp_status configured): no member '
+                                          'carries traffic (no-slave-up)'),
+    'ovs-lacp-fallback-ab': Kind(Warn, 'OVS: LACP not negotiated and lacp_fallback_ab sends all '
+                                       'traffic through one member (active-backup): no '
+                                       'aggregation'),
     # Flap detection: the stored baseline
     'link-failures': Kind(Warn, 'new link failures within --failure-window outside '
                                 '--failures-warning (CRITICAL outside --failures-critical)'),
@@ -118,6 +133,9 @@ FINDINGS = {
                                    'kept, dated now'),
     'state-damaged': Kind(Warn, 'a damaged or foreign state file was set aside'),
     'state-unwritable': Kind(Warn, 'the baseline cannot be stored'),
+    'state-elsewhere': Kind(Warn, '/var/lib/check_bonding exists but this user cannot use it: '
+                                  'the baselines are kept in its own home, apart from the '
+                                  "other runs' history"),
     # Config drift (--config-drift, check_bonding/drift/): the running bond against the
     # configuration the next boot applies
     'drift-option': Kind(Warn, 'a bonding option differs from what the configuration sets at '

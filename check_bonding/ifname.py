@@ -27,6 +27,31 @@ def valid_ifname(name: str) -> bool:
     return 0 < len(raw) <= 15 and raw not in (b'.', b'..') and not _FORBIDDEN.search(raw)
 
 
+# Open vSwitch bonds are named ovs:<port>: a kernel interface name can hold no
+# ':', so no kernel bond can ever be taken for an OVS bond (docs/ovs.md).
+OVS_PREFIX = 'ovs:'
+OVS_NAME_MAX = 127  # bytes of the OVS port name; OVS sets no limit, state file names do
+
+
+def valid_ovs_port(name: str) -> bool:
+    """An OVS bond's port name: as an interface name, but up to OVS_NAME_MAX bytes."""
+    try:
+        raw = name_bytes(name)
+    except UnicodeEncodeError:
+        return False
+    return (0 < len(raw) <= OVS_NAME_MAX and raw not in (b'.', b'..')
+            and not _FORBIDDEN.search(raw.replace(b':', b'')))
+
+
+def is_ovs(name: str) -> bool:
+    return name.startswith(OVS_PREFIX)
+
+
+def valid_bond_name(name: str) -> bool:
+    """A kernel bond's interface name, or ovs:<port> for an Open vSwitch bond."""
+    return valid_ovs_port(name[len(OVS_PREFIX):]) if is_ovs(name) else valid_ifname(name)
+
+
 def split_names(text: str) -> list:
     """Names in a kernel list (bonding_masters, slaves): split on ASCII
     whitespace only; str.split() would also split on U+2003, which names may hold."""

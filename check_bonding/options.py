@@ -15,7 +15,7 @@ from collections import namedtuple
 
 from . import __version__
 from .bond_values import (UsageError, expected_options, finding_states, mbps, per_bond)
-from .ifname import valid_ifname
+from .ifname import valid_bond_name
 
 # Copies, so that -h needs nothing but argparse (tests/test_options.py pins them to
 # their originals): the --expect keys (expect.KEYS) and the configuration sources
@@ -33,6 +33,8 @@ DURATION = re.compile(r'(\d+)([smhd]?)')
 CONFIG_SOURCES = ('auto', 'ifcfg', 'nm', 'netplan', 'networkd', 'ifupdown', 'ifupdown2',
                   'wicked', 'modprobe')
 SECONDS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400}
+OVS_MODES = ('active-backup', 'balance-slb', 'balance-tcp')  # ovs.parse.MODES
+KINDS = ('all', 'kernel', 'ovs')
 
 
 class StoreOnce(argparse.Action):
@@ -91,8 +93,13 @@ def parser() -> Parser:
                '"at least 2"). Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for '
                'usage errors, -h, -V).')
     p.add_argument('-b', '--bond', action='append', default=[], metavar='NAME',
-                   help='bond to check (repeatable); default: every bond in /proc/net/bonding '
-                        '(else sysfs bonding_masters) but those never set up')
+                   help='bond to check (repeatable), ovs:NAME for an Open vSwitch bond; '
+                        'default: every bond in /proc/net/bonding (else sysfs '
+                        'bonding_masters) but those never set up, and every Open vSwitch bond')
+    p.add_argument('--kind', choices=KINDS, metavar='KIND',
+                   help='which bonds to look for: kernel (the bonding driver), ovs (Open '
+                        'vSwitch, read from ovs-vswitchd: root only) or all (default: both '
+                        'where both exist)')
     p.add_argument('-x', '--exclude', action='append', default=[], metavar='NAME',
                    help='bond not to check (repeatable)')
     p.add_argument('-p', '--primary', action='append', default=[], metavar='[BOND=]IFACE[,IFACE]',
@@ -101,7 +108,8 @@ def parser() -> Parser:
     p.add_argument('-m', '--mode', metavar='MODE',
                    help='expected mode, name or number: balance-rr (0), active-backup (1), '
                         'balance-xor (2), broadcast (3), 802.3ad (4), balance-tlb (5), '
-                        'balance-alb (6)')
+                        'balance-alb (6); Open vSwitch: active-backup, balance-slb, '
+                        'balance-tcp')
     p.add_argument('--slaves', action='append', default=[], metavar='[BOND=]IFACE,IFACE',
                    help='the exact set of slaves the bond must have')
     p.add_argument('-w', '--warning', metavar='RANGE',
@@ -169,7 +177,7 @@ class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slav
                                    'min_speed expected_options states findings_only '
                                    'warning critical root failure_window failures_warning '
                                    'failures_critical state_dir reset capture_dir timeout verbose '
-                                   'config_drift config_source')):
+                                   'config_drift config_source kind state_dir_note')):
     """What the command line asks for, validated: the one record the check reads.
 
     bonds/excluded: names (-b/-x); primaries, expected_slaves: {'' or bond:
@@ -178,8 +186,10 @@ class Options(namedtuple('Options', 'bonds excluded primaries mode expected_slav
     (--expect, normalised by expect.py); states: {('' or bond, finding):
     nagiosplugin state} (--state); mode: a kernel mode name or None;
     warning ... failures_critical: range texts or None; state_dir: None with
-    --no-state; config_drift, config_source: --config-drift and its source
-    ('auto' unless forced). Modes that do not check: findings_only
+    --no-state; state_dir_note: why the default state_dir is not the system's
+    /var/lib/check_bonding, or None; config_drift, config_source:
+    --config-drift and its source ('auto' unless forced); kind: 'all',
+    'kernel' or 'ovs' (--kind). Modes that do not check: findings_only
     (--list-findings), capture_dir (--capture DIR)."""
     __slots__ = ()
 
@@ -211,9 +221,10 @@ def validate(args: argparse.Namespace) -> Options:
         states=finding_states(args.state, bonds, excluded), findings_only=args.list_findings,
         warning=args.warning, critical=args.critical, root=args.root,
         failure_window=args.failure_window, failures_warning=args.failures_warning,
-        failures_critical=args.failures_critical, state_dir=state_dir(args),
+        failures_critical=args.failures_critical, **state_dir(args),
         reset=args.reset, capture_dir=args.capture, timeout=args.timeout, verbose=args.verbose,
-        config_drift=args.config_drift, config_source=config_source(args))
+        config_drift=args.config_drift, config_source=config_source(args),
+        kind=bond_kind(args.kind, bonds))
 
 
 def config_source(args: argparse.Namespace) -> str:
@@ -225,9 +236,9 @@ def config_source(args: argparse.Namespace) -> str:
 def bond_names(bonds: list, excluded: list) -> tuple:
     """-b and -x: valid interface names, none in both."""
     for name in bonds + excluded:
-        if not valid_ifname(name):
+        if not valid_bond_name(name):
             raise UsageError(f"invalid interface name '{name}' (1-15 bytes, not . or .., "
-                             "no '/', ':' or whitespace)")
+                             "no '/', ':' or whitespace; ovs:NAME for an Open vSwitch bond)")
     both = sorted(set(bonds) & set(excluded))
     if both:
         raise UsageError(f"-b and -x both name {', '.join(both)}")
@@ -239,10 +250,21 @@ def kernel_mode(text: str | None) -> str | None:
     if text is None:
         return None
     from .parse import mode_name
-    if mode_name(text) is None:
+    if mode_name(text) is None and text not in OVS_MODES:
         raise UsageError(f"unknown mode '{text}' (balance-rr, active-backup, "
-                         "balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb or 0-6)")
-    return mode_name(text)
+                         "balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb or 0-6; "
+                         "Open vSwitch: balance-slb, balance-tcp)")
+    return mode_name(text) or text
+
+
+def bond_kind(kind: str | None, bonds: tuple) -> str:
+    """--kind, else 'all'; -b naming a bond of the other kind contradicts it."""
+    from .ifname import is_ovs
+    kind = kind or 'all'
+    wrong = [b for b in bonds if kind != 'all' and is_ovs(b) != (kind == 'ovs')]
+    if wrong:
+        raise UsageError(f"-b {wrong[0]} is not a bond of --kind {kind}")
+    return kind
 
 
 def check_range(spec: str | None, option: str) -> None:
@@ -259,13 +281,14 @@ def check_range(spec: str | None, option: str) -> None:
         raise UsageError(f"invalid range '{spec}' for {option} (e.g. 2: or @0:1)") from None
 
 
-def state_dir(args: argparse.Namespace) -> str | None:
-    """--state-dir, else the default; None with --no-state."""
+def state_dir(args: argparse.Namespace) -> dict:
+    """state_dir: --state-dir, else the default, None with --no-state; and
+    state_dir_note: why the default is not the system's directory, or None."""
     if args.reset and args.no_state:
         raise UsageError('--reset and --no-state contradict each other')
-    if args.no_state:
-        return None
-    if args.state_dir is None:
-        from .store import default_state_dir
-        return default_state_dir()
-    return args.state_dir
+    if args.no_state or args.state_dir is not None:
+        return {'state_dir': None if args.no_state else args.state_dir, 'state_dir_note': None}
+    from .store import choose_state_dir
+    directory, note = choose_state_dir()
+    return {'state_dir': directory, 'state_dir_note': note}
+

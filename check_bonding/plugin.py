@@ -5,9 +5,10 @@ Map: each metric BondResource.probe() yields, the context that judges it,
 and the identifiers of what it may find (findings.FINDINGS):
 
   metric                  context       judged by                    findings
-  <bond>                  bond          judge.judge (driver's view,  bond-down, not-primary,
-                                        sysfs links: links.py, 802.3ad: lacp.py)
-                                                                     no-carrier, lacp-*, ...
+  <bond>                  bond          resource.judge: judge.judge  bond-down, not-primary,
+                                        (driver's view, sysfs links: no-carrier, lacp-*, ...
+                                        links.py, 802.3ad: lacp.py);
+                                        OVS bonds: ovs/rules.py      (the same), ovs-lacp-*
   <bond>                  no-such-bond  -                            no-such-bond
   <bond>                  unreadable    -                            bond-unreadable
   <bond>_slaves_up        slaves_up     -w/-c ranges (perfdata)      slave-down, no-slave-up,
@@ -24,7 +25,16 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
                           count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
-bond-list-mismatch.
+bond-list-mismatch, and for Open vSwitch ovs-needs-root, ovs-unreadable.
+
+Open vSwitch bonds (ovs:<port>) are ovs.resource.OvsBondResources: a
+BondResource whose bond is read with all the others from ovs-vswitchd
+(ovs/source.py, ovs/parse.py) and judged by ovs/rules.py; they yield
+<bond>, <bond>_slaves_up, <bond>_slaves, the history and
+ovs:<member>_link_failures/_rx_errors/_tx_errors, to the same contexts
+(no options, drift or hardware metric). resources() asks for them unless
+--kind kernel or -b names only kernel bonds; without a pidfile that costs
+one failed open.
 
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
@@ -51,6 +61,7 @@ import nagiosplugin
 
 from .contexts import BondResults, contexts
 from .findings import found
+from .ifname import is_ovs
 from .judge import Expectation
 from .system import System
 from .wording import BondSummary, label
@@ -71,6 +82,16 @@ class BondResource(nagiosplugin.Resource):
     @property
     def name(self):
         return self.bond_name
+
+    def judge(self, bond) -> list:
+        """The bond context's rule for this kind of bond (ovs.resource has its own)."""
+        from .judge import judge
+        return judge(bond, self.expectation)
+
+    @property
+    def state_file(self):
+        """Where this bond's baseline lives (None with --no-state)."""
+        return self.store.path(self.bond_name) if self.store else None
 
     def probe(self):
         try:
@@ -172,24 +193,36 @@ def expectation(options, bond: str) -> Expectation:
 def resources(options, system: System, clock) -> list:
     # A bond that -p/--slaves BOND=... expects is checked like one named with -b:
     # if it is gone, that is CRITICAL, not a reason to hide the other bonds.
-    names, notes = system.bonds_to_check(options.bonds, options.excluded,
-                                         also=[*options.primaries, *options.expected_slaves,
-                                        *options.min_speed, *options.expected_options])
-    if not names:
-        where = f' under {options.root}' if options.root != '/' else ''
-        idle = [note.text for note in notes if note.name == 'bond-idle']
-        return [RunNotes([found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
-                                f'no bonding interfaces found{where}: '
-                                'is the bonding module loaded?'), *notes])]
+    also = [*options.primaries, *options.expected_slaves, *options.min_speed,
+            *options.expected_options]
+    from .ovs import resource as ovs  # kernel and ovs:<port> bonds (check_bonding/ovs/)
+    names, notes = system.bonds_to_check(
+        [n for n in options.bonds if not is_ovs(n)], options.excluded,
+        also=[n for n in also if not is_ovs(n)]) if ovs.wanted(options, 'kernel') else ([], [])
     store = None
     if options.state_dir is not None:
         from .store import BaselineStore
         store = BaselineStore(options.state_dir, options.root, options.failure_window,
                               options.reset, clock)
+    ovs_bonds, ovs_notes = ovs.resources(options, system, store, expectation, also) \
+        if ovs.wanted(options, 'ovs') else ([], [])
+    notes += ovs_notes
+    if not names and not ovs_bonds:
+        return [RunNotes(notes if ovs_notes else [no_bonds(options, notes), *notes])]
+    if options.state_dir_note:
+        notes = [*notes, found('state-elsewhere', options.state_dir_note)]
     bonds = [BondResource(system, name, expectation(options, name), store) for name in names]
     if options.config_drift:
         bonds = with_drift(options, system, bonds)
+    bonds += ovs_bonds
     return (bonds + [RunNotes(notes)]) if notes else bonds
+
+
+def no_bonds(options, notes):
+    where = f' under {options.root}' if options.root != '/' else ''
+    idle = [note.text for note in notes if note.name == 'bond-idle']
+    return found('no-bonds', f'no bond to check{where}: {idle[0]}' if idle else
+                 f'no bonding interfaces found{where}: is the bonding module loaded?')
 
 
 @nagiosplugin.guarded(verbose=0)

@@ -30,16 +30,39 @@ class StateError(Exception):
     """A state file this program must not or cannot use."""
 
 
+SYSTEM_STATE_DIR = '/var/lib/check_bonding'  # the packages make it, for the agent's user
+
+
 def default_state_dir(env=os.environ) -> str:
     """$STATE_DIRECTORY (systemd), /var/lib/check_bonding if usable, else XDG."""
+    return choose_state_dir(env)[0]
+
+
+def choose_state_dir(env=os.environ) -> tuple:
+    """(the default state directory, None or why the system's was passed over).
+
+    Passing over an existing /var/lib/check_bonding (a root run made it root's,
+    the agent's user cannot write it) splits the history in two: the caller
+    says so. Where it does not exist (a user without the package) there is
+    nothing to say."""
     if env.get('STATE_DIRECTORY'):
-        return env['STATE_DIRECTORY'].split(':')[0]
-    system_dir = '/var/lib/check_bonding'
-    if os.access(system_dir, os.W_OK | os.X_OK) or (
-            not os.path.exists(system_dir) and os.access('/var/lib', os.W_OK)):
-        return system_dir
+        return env['STATE_DIRECTORY'].split(':')[0], None
+    if os.access(SYSTEM_STATE_DIR, os.W_OK | os.X_OK) or (
+            not os.path.lexists(SYSTEM_STATE_DIR)
+            and os.access(os.path.dirname(SYSTEM_STATE_DIR), os.W_OK)):
+        return SYSTEM_STATE_DIR, None
     xdg = env.get('XDG_STATE_HOME') or os.path.join(os.path.expanduser('~'), '.local', 'state')
-    return os.path.join(xdg, 'check_bonding')
+    directory = os.path.join(xdg, 'check_bonding')
+    if not os.path.lexists(SYSTEM_STATE_DIR):
+        return directory, None
+    me = user_name(os.geteuid())
+    info = os.lstat(SYSTEM_STATE_DIR)
+    kind = ('directory' if stat.S_ISDIR(info.st_mode) else
+            'symlink' if stat.S_ISLNK(info.st_mode) else 'file')
+    return directory, (f'baselines kept in {directory}: {me} cannot use {SYSTEM_STATE_DIR} '
+                       f'({kind} of {user_name(info.st_uid)}, mode '
+                       f'{info.st_mode & 0o7777:04o}); chown -R {me}: {SYSTEM_STATE_DIR}, '
+                       'or --state-dir')
 
 
 def state_path(directory: str, bond: str, tag: str = '') -> str:
@@ -211,6 +234,10 @@ class BaselineStore:
         self.directory_ready = False  # made (or found) once per run, not per bond
         self.owner = None  # see StateFile
 
+    def path(self, bond: str) -> str:
+        """The state file of `bond` (for -v)."""
+        return state_path(self.directory, bond, self.tag)
+
     def update(self, bond, boot_id: str | None) -> flaps.Report:
         """This run against the stored history; storage trouble is a WARNING."""
         try:
@@ -218,7 +245,7 @@ class BaselineStore:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
                 self.owner = directory_owner(self.directory)
                 self.directory_ready = True
-            state_file = StateFile(state_path(self.directory, bond.name, self.tag), self.owner)
+            state_file = StateFile(self.path(bond.name), self.owner)
             try:
                 return self._update(state_file, bond, boot_id)
             finally:

@@ -205,7 +205,9 @@ class System:
             import psutil
             psutil.PROCFS_PATH = self.path('proc')
             try:
-                self._counters = psutil.net_io_counters(pernic=True)
+                # nowrap=False: psutil's wrap cache is per process and would add the
+                # counters of another --root read earlier in it (tests run in-process)
+                self._counters = psutil.net_io_counters(pernic=True, nowrap=False)
             except (OSError, ValueError, RuntimeError) as err:
                 _log.debug('no interface counters in %s: %s', psutil.PROCFS_PATH, err)
                 self._counters = {}

@@ -20,6 +20,15 @@ FIRST_LINE = 300
 LABEL_ESCAPES = str.maketrans({c: f'%{ord(c):02X}' for c in "%'=|"})
 
 
+def member_word(bond) -> str:
+    """'slave' for a kernel bond, 'member' for an Open vSwitch bond (OvsBond.MEMBER)."""
+    return getattr(bond, 'MEMBER', 'slave')
+
+
+def is_ovs_bond(bond) -> bool:
+    return getattr(bond, 'KIND', None) == 'ovs'
+
+
 def label(interface: str, what: str) -> str:
     """Perfdata label: unique for every set of names the kernel allows
     (nagiosplugin quotes it where it holds more than word characters)."""
@@ -74,7 +83,13 @@ class BondSummary(nagiosplugin.Summary):
             return [f'{bond_result.metric.name}: {state} - no such bond']
         lines = [f'{bond.name}: {state} - {describe_result(bond_result)}']
         lines += [f'  {f.state}: {f.words}' for result in own for f in result.findings]
-        if self.verbosity >= 2:
+        if bond_result.resource.state_file:
+            lines.append(f'  baseline: {bond_result.resource.state_file}')
+        if self.verbosity >= 2 and is_ovs_bond(bond):
+            lines.append('  ' + ', '.join(ovs_bond_facts(bond)))
+            lines += [f'  member {m.name}: ' + ', '.join(ovs_member_facts(m))
+                      for m in bond.members]
+        elif self.verbosity >= 2:
             lines.append('  ' + ', '.join(bond_facts(bond)))
             lines += [f'  slave {s.name}: ' + ', '.join(slave_facts(s)) for s in bond.slaves]
         return lines
@@ -118,12 +133,15 @@ def describe_result(result) -> str:
 
 
 def describe(bond: Bond, primaries) -> str:
-    """'bond0 active-backup, active eth0 (primary), 2/2 slaves up'"""
+    """'bond0 active-backup, active eth0 (primary), 2/2 slaves up';
+    'ovs:bond1 balance-tcp, LACP negotiated, 2/2 members up'"""
     parts = [f'{bond.name} {bond.mode}']
+    if is_ovs_bond(bond) and bond.lacp_status in ('negotiated', 'configured'):
+        parts.append(f'LACP {bond.lacp_status}')
     if bond.mode in ACTIVE_SLAVE_MODES and bond.active_slave:
         parts.append(f'active {bond.active_slave}'
                      + (' (primary)' if bond.active_slave in primaries else ''))
-    parts.append(f'{len(bond.slaves_up)}/{len(bond.slaves)} slaves up')
+    parts.append(f'{len(bond.slaves_up)}/{len(bond.slaves)} {member_word(bond)}s up')
     return ', '.join(parts)
 
 
@@ -159,3 +177,30 @@ def slave_facts(slave) -> list[str]:
             facts.append(f'{side} LACP {"/".join(port_state_flags(state)) or "none"}')
     facts.append(f'permanent HW addr {slave.perm_hwaddr}')
     return facts
+
+
+def ovs_bond_facts(bond) -> list[str]:
+    """An OVS bond's settings as ovs-vswitchd shows them, for -vv."""
+    facts = [f'Open vSwitch port {bond.port}', f'lacp_status {bond.lacp_status}',
+             f'updelay {bond.updelay} ms', f'downdelay {bond.downdelay} ms']
+    optional = (('LACP', bond.lacp_mode and f'{bond.lacp_mode} {bond.lacp_time}'),
+                ('lacp_fallback_ab', bond.lacp_fallback_ab and 'true'),
+                ('bond-primary', bond.primary), ('system id', bond.sys_id))
+    return facts + [f'{name} {value}' for name, value in optional if value]
+
+
+def ovs_member_facts(member) -> list[str]:
+    facts = ['enabled' if member.enabled else 'disabled',
+             f'may_enable {str(member.may_enable).lower()}']
+    if member.delay:
+        facts.append(member.delay)
+    if member.lacp:
+        facts.append(f'LACP {member.lacp} {"attached" if member.attached else "detached"}')
+        for side in ('actor', 'partner'):
+            state = getattr(member, side + '_state')
+            facts.append(f'{side} {"/".join(port_state_flags(state)) or "none"}')
+        facts.append(f'partner {member.partner_sys_id} key {member.partner_key}')
+    counters = (('link expired', member.link_expired), ('link defaulted', member.link_defaulted),
+                ('carrier changed', member.carrier_changed),
+                ('carrier down', member.carrier_down_count))
+    return facts + [f'{name} {value}' for name, value in counters if value is not None]

@@ -242,3 +242,53 @@ def test_extra_naming_a_removed_option_fails(monkeypatch):
     monkeypatch.setitem(generate.EXTRA, 'gone_option', {'datatype': 'string'})
     with pytest.raises(generate.GeneratorError, match='gone_option'):
         generate.basket()
+
+
+# --- the man page as the package installs it (issue 23): the plugin is not on PATH
+
+def man_section(page, name):
+    return page.split(f'\n.SH {name}\n')[1].split('\n.SH ')[0]
+
+
+def test_manpage_synopsis_and_examples_run_the_plugin_where_the_package_puts_it():
+    page = generate.manpage()
+    plugin = generate.roff('/usr/lib/nagios/plugins/check_bonding')
+    synopsis = man_section(page, 'SYNOPSIS')
+    assert synopsis.count(f'.B {plugin}\n') == 2 and '.B check_bonding' not in synopsis
+    examples = man_section(page, 'EXAMPLES').splitlines()[1:-1]
+    assert examples and all(plugin in line for line in examples)
+    assert generate.roff('--root /usr/share/doc/monitoring-plugins-bonding/examples/'
+                         'seed-failover') in man_section(page, 'EXAMPLES')
+    assert (REPO / 'examples/seed-failover').is_dir()  # what the package installs there
+
+
+def test_manpage_files_name_the_plugin_the_state_directory_and_the_checkcommand():
+    files = man_section(generate.manpage(), 'FILES')
+    paths = [p.replace('\\-', '-') for p in re.findall(r'^\.I (.*)$', files, re.M)]
+    assert paths == ['/usr/lib/nagios/plugins/check_bonding', '/var/lib/check_bonding',
+                     '~/.local/state/check_bonding',
+                     '/usr/share/icinga2/include/plugins-contrib.d/check_bonding.conf',
+                     '/usr/share/doc/monitoring-plugins-bonding/contrib/',
+                     '/usr/share/doc/monitoring-plugins-bonding/examples/']
+    install = (REPO / 'debian/monitoring-plugins-bonding.install').read_text()
+    assert 'usr/share/icinga2/include/plugins-contrib.d/' in install
+
+
+def test_manpage_see_also_names_the_daemons_and_the_documentation():
+    see_also = man_section(generate.manpage(), 'SEE ALSO')
+    assert '.BR icinga2 (8),' in see_also and '.BR nrpe (8)' in see_also
+    assert generate.roff('/usr/share/doc/monitoring-plugins-bonding') in see_also
+
+
+def test_the_rpm_gets_its_own_paths(tmp_path):
+    out = tmp_path / 'check_bonding.8'
+    spec = (REPO / 'rpm/nagios-plugins-bonding.spec').read_text()
+    assert '--plugin %{_libdir}/nagios/plugins/check_bonding --docs %{_docdir}/%{name}' in spec
+    result = subprocess.run([sys.executable, REPO / 'tools/generate.py', 'manpage', out,
+                             '--plugin', '/usr/lib64/nagios/plugins/check_bonding',
+                             '--docs', '/usr/share/doc/nagios-plugins-bonding'],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    page = out.read_text()
+    assert '.B /usr/lib64/nagios/plugins/check_bonding\n' in page
+    assert 'monitoring\\-plugins\\-bonding' not in page and '/usr/lib/nagios' not in page

@@ -144,11 +144,11 @@ def test_a_blocking_read_honours_the_timeout_and_keeps_the_baseline(check, monke
 
 
 def test_an_internal_error_is_one_unknown_line_even_with_verbose(check, monkeypatch):
-    from check_bonding import contexts
+    from check_bonding import judge  # what BondResource.judge calls
 
     def broken(bond, expect):
         raise ZeroDivisionError('division by zero\nsecond line')
-    monkeypatch.setattr(contexts, 'judge', broken)
+    monkeypatch.setattr(judge, 'judge', broken)
     result = check('--root', EXAMPLES / 'seed-failover', '-vvv', '--no-state')
     assert result.code == 3
     assert result.output == ('BONDING UNKNOWN - internal error: ZeroDivisionError: '

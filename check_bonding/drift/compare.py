@@ -19,6 +19,9 @@ def bond_findings(name: str, definitions: list, running, context) -> list:
     if running is None:
         return []
     if not definitions:
+        refused = [why for _, why, bond in context.rejected if bond in (name, None)]
+        if refused:  # the file that defines it, refused by its tool
+            return [found('drift-not-at-boot', f'will not come up: {refused[0]}')]
         if not context.complete:
             return []  # an unreadable file may define it: the run says so (UNKNOWN)
         if context.sources:
@@ -31,7 +34,7 @@ def bond_findings(name: str, definitions: list, running, context) -> list:
     findings = [found('drift-note', note) for note in chosen.notes]
     findings += [found(kind, text) for kind, text in chosen.problems]
     if chosen.boot:
-        return findings + [found('drift-not-at-boot', f'will not come up at boot ({chosen.boot})')]
+        return findings + [found('drift-not-at-boot', f'will not come up: {chosen.boot}')]
     findings += option_findings(chosen, running, context.verbose)
     findings += slave_findings(chosen, running)
     if not any(f.name != 'drift-note' for f in findings):

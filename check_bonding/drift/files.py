@@ -5,9 +5,11 @@ target is re-rooted under --root, `..` never climbs above it, at most 40
 links are followed, and a link to /dev/null means "masked". Only regular
 files are opened (O_NONBLOCK|O_NOCTTY|O_NOFOLLOW, then fstat), each read is
 capped, and so is the whole run. Nothing here raises for a file's sake:
-what cannot be read is recorded (`unreadable`: the reader lacks permission,
-which the check reports as UNKNOWN; `notes`: refused or skipped files) and
-the caller gets None. The same code reads the live system (root '/').
+what cannot be read is recorded (`unreadable`: the reader lacks permission;
+`unread`: a file a tool reads but the plugin will not read fully, over a
+cap; both make the bonds they may define UNKNOWN; `notes`: files no tool
+would read either: links out of the root, FIFOs...) and the caller gets
+None. The same code reads the live system (root '/').
 """
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ class Tree:
         self.owner = _owner(self.root)  # "root-owned" under --root: owned like the root
         self.notes: list[str] = []
         self.unreadable: list[tuple] = []  # (path, strerror, source)
+        self.unread: list[tuple] = []  # (path, why, source): valid for the tool, not read
+        self.rejected: list[tuple] = []  # (source, why, bond or None): refused by its tool
         self.source = ''  # the reader at work, set by the caller, kept with each failure
         self.read_files: dict[str, bytes] = {}
         self.links: dict[str, str] = {}  # link path -> target, for links the readers used
@@ -140,7 +144,8 @@ class Tree:
                 self.notes.append(f'{path}: {err}, refused')
             return []
         if len(names) > DIR_LIMIT:
-            self.notes.append(f'{path}: {len(names)} entries, only the first {DIR_LIMIT} read')
+            self.unread.append((path, f'{len(names)} entries, only the first {DIR_LIMIT} read',
+                                self.source))
         return names[:DIR_LIMIT]
 
     def layered(self, dirs, suffixes=('',)) -> list[str]:
@@ -165,8 +170,9 @@ class Tree:
         except OSError as err:
             self._failed(path, err)
             return None
-        if len(data) > FILE_LIMIT:
-            self.notes.append(f'{path}: larger than {FILE_LIMIT // 1024} KiB, ignored')
+        if data is None or len(data) > FILE_LIMIT:
+            self.unread.append((path, f'larger than {FILE_LIMIT // 1024} KiB' if data else
+                                'the read budget of this run is spent', self.source))
             return None
         self.files_left -= 1
         self.bytes_left -= len(data)
@@ -179,7 +185,7 @@ class Tree:
         if not stat.S_ISREG(os.lstat(host).st_mode):
             raise Refused(f'not a regular file ({_kind(os.lstat(host).st_mode)}), skipped')
         if self.files_left <= 0 or self.bytes_left <= 0:
-            raise Refused('read budget of this run exhausted, skipped')
+            return None, None
         fd = os.open(host, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
         try:
             info = os.fstat(fd)
@@ -207,15 +213,15 @@ class Tree:
     def decode(self, found: File) -> str | None:
         text, why = decode(found.data)
         if why:
-            self.notes.append(f'{found.path}: {why}')
-        return text
+            self.unread.append((found.path, why, self.source))
+        return text if not why else None
 
 
 def decode(data: bytes) -> tuple:
-    """(text, note): UTF-8 with replacement, CRLF as LF, over-long lines dropped;
-    (None, 'binary, ignored') for a NUL byte."""
+    """(text, why it is not all of it): UTF-8 with replacement, CRLF as LF,
+    over-long lines dropped; (None, why) for a NUL byte."""
     if b'\0' in data:
-        return None, 'binary, ignored'
+        return None, 'a NUL byte (binary)'
     lines = data.decode('utf-8', 'replace').replace('\r\n', '\n').split('\n')
     kept = [line for line in lines if len(line) <= LINE_LIMIT]
     note = f'{len(lines) - len(kept)} lines over {LINE_LIMIT} bytes ignored' \

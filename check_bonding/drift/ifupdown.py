@@ -1,9 +1,10 @@
 """Debian ifupdown with ifenslave 2.13 (design §4.5); the file syntax ifupdown2 shares.
 
 /etc/network/interfaces with `source` (globs, relative to the file) and
-`source-directory` (only names of [a-zA-Z0-9_-]). Option names fold `-` to
-`_` and case (bond-miimon = bond_miimon); a repeated option in a stanza is
-joined with a newline, of which the kernel takes the first line. ifenslave
+`source-directory` (only names of [a-zA-Z0-9_-]). Option names are kept as
+written; ifupdown folds `-` to `_` and case (bond-miimon = BOND_MIIMON, the
+variable ifenslave reads); a repeated option in a stanza is joined with a
+newline, of which the kernel takes the first line. ifenslave
 never applies bond-min-links or bond-all-slaves-active, and sets miimon after
 arp_interval, so MII monitoring wins. Bonds are created with `ip link add`:
 module options are their defaults.
@@ -30,6 +31,19 @@ NOT_APPLIED = ('min_links', 'all_slaves_active')
 
 Directive = namedtuple('Directive', 'verb args line')
 Stanza = namedtuple('Stanza', 'name path line options')  # options: {key: [(value, line, path)]}
+
+
+def fold(key: str) -> str:
+    """ifupdown's option name: the environment variable IF_<NAME>, in lower case."""
+    return key.lower().replace('-', '_')
+
+
+def folded(stanza: Stanza, how=fold) -> dict:
+    """{folded key: [(value, line, path)]}: the options as one tool names them."""
+    found: dict = {}
+    for key, values in stanza.options.items():
+        found.setdefault(how(key), []).extend(values)
+    return found
 Interfaces = namedtuple('Interfaces', 'stanzas auto hotplug notes')
 
 
@@ -63,7 +77,7 @@ def read(tree) -> Interfaces:
     reader = _Reader(tree)
     reader.load(MAIN, 0)
     for stanza in reader.stanzas.values():
-        for key, values in stanza.options.items():
+        for key, values in folded(stanza).items():
             if len(values) > 1 and key.startswith('bond'):
                 reader.notes.append(f'{stanza.path}: {key} given {len(values)} times in '
                                     f'{stanza.name} ({", ".join(v for v, *_ in values)}): '
@@ -88,8 +102,7 @@ class _Reader:
                 current = self.stanzas.setdefault(d.args[0], Stanza(d.args[0], path, d.line, {}))
             elif d.verb == 'option':
                 if current is not None:
-                    key = d.args[0].lower().replace('-', '_')
-                    current.options.setdefault(key, []).append((d.args[1], d.line, path))
+                    current.options.setdefault(d.args[0], []).append((d.args[1], d.line, path))
             else:
                 current = None if d.verb == 'mapping' else current
                 self.directive(d, path, depth)
@@ -120,8 +133,8 @@ def expand(tree, pattern: str) -> list:
 
 
 def option(stanza: Stanza, key: str):
-    """(first value, line, path) of a bond option, or None."""
-    values = stanza.options.get(key)
+    """(first value, line, path) of a bond option (folded name), or None."""
+    values = folded(stanza).get(key)
     return values[0] if values else None
 
 
@@ -142,7 +155,7 @@ def at_boot(interfaces: Interfaces, bond: str, slaves: list) -> bool:
 
 def bond_names(interfaces: Interfaces) -> list:
     return [name for name, stanza in interfaces.stanzas.items()
-            if any(k.startswith('bond_') and k != 'bond_master' for k in stanza.options)
+            if any(k.startswith('bond_') and k != 'bond_master' for k in folded(stanza))
             or option(stanza, 'slaves')]
 
 
@@ -171,7 +184,7 @@ def definitions(tree, interfaces: Interfaces, modprobe_defaults: dict,
 def _options(stanza: Stanza, modprobe_defaults: dict, joined: list) -> tuple:
     """(options, explain, notes): what ifenslave writes for a stanza's bond-* lines."""
     options, explain, notes = dict(modprobe_defaults), {}, []
-    for key, (value, line, path) in ((k[5:], v[0]) for k, v in stanza.options.items()
+    for key, (value, line, path) in ((k[5:], v[0]) for k, v in folded(stanza).items()
                                      if k.startswith('bond_')):
         first = value.split('\n')[0].split()
         if key in NOT_APPLIED:

@@ -2,9 +2,10 @@
 
 Not configparser, which differs on nearly every point: only `#` starts a
 comment; any other line that is neither `[group]` nor `key=value` (a `;`
-line included) makes GLib reject the whole file; whitespace around the key
-and value is stripped; keys are case-sensitive; a duplicate key keeps the
-last value; a repeated group is merged; `key[locale]` is ignored.
+line included) makes GLib reject the whole file; whitespace before a line,
+around the key and before the value is stripped, not after it; keys are
+case-sensitive; a duplicate key keeps the last value; a repeated group is
+merged; `key[locale]` is ignored.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def parse(text: str) -> dict:
             raise Rejected(f'line {number}: key outside any group')
         if '[' in key:
             continue  # a translation: key[locale]
-        current[key] = (unescape(value.strip()), number)
+        current[key] = (unescape(value.lstrip()), number)
     return groups
 
 

@@ -51,8 +51,8 @@ Port = namedtuple('Port', 'name mac file line pin', defaults=(None, None, None, 
 
 
 class Definition(namedtuple('Definition', 'bond tool manager file options ports boot notes '
-                                          'explain problems choice line',
-                            defaults=(None, None, (), {}, (), None, None))):
+                                          'explain problems choice line resolve',
+                            defaults=(None, None, (), {}, (), None, None, None))):
     """One tool's prediction for one bond.
 
     options: {option: Setting}, only what the tool will set (absent = not
@@ -60,7 +60,9 @@ class Definition(namedtuple('Definition', 'bond tool manager file options ports 
     (module-created bonds); boot: None, or why the bond will not come up at
     boot; explain: {option: why the tool sets another value than the file
     says}; problems: ((finding name, text), ...) seen in the configuration
-    alone; choice: why this definition won over others of the same tool.
+    alone; choice: why this definition won over others of the same tool;
+    resolve: None, or a function (definition, running bond) -> definition for
+    tools that pick members by matching the interfaces present (networkd).
     """
     __slots__ = ()
 
@@ -97,16 +99,22 @@ def kernel_miimon_default(mode: str | None) -> int:
 
 
 # systemd time spans: a bare number is seconds; units combine ("1min 40s").
-SPAN_UNITS = {'us': 0.001, 'usec': 0.001, 'ms': 1, 'msec': 1, 's': 1000, 'sec': 1000,
-              'second': 1000, 'seconds': 1000, 'm': 60000, 'min': 60000, 'minute': 60000,
-              'minutes': 60000, 'h': 3600000, 'hr': 3600000, 'hour': 3600000,
-              'hours': 3600000, 'd': 86400000, 'day': 86400000, 'days': 86400000}
-_SPAN = re.compile(r'\s*(\d+(?:\.\d+)?)\s*([a-z]*)')
+SPAN_UNITS = {'us': 0.001, 'usec': 0.001, '\u00b5s': 0.001, '\u03bcs': 0.001, 'ms': 1,
+              'msec': 1, 's': 1000, 'sec': 1000, 'second': 1000, 'seconds': 1000, 'm': 60000,
+              'min': 60000, 'minute': 60000, 'minutes': 60000, 'h': 3600000, 'hr': 3600000,
+              'hour': 3600000, 'hours': 3600000, 'd': 86400000, 'day': 86400000,
+              'days': 86400000, 'w': 604800000, 'week': 604800000, 'weeks': 604800000,
+              'M': 2629800000, 'month': 2629800000, 'months': 2629800000, 'y': 31557600000,
+              'year': 31557600000, 'years': 31557600000}
+INFINITY_MS = (2 ** 64 - 1) // 1000  # USEC_INFINITY, as systemd-analyze prints it
+_SPAN = re.compile(r'\s*(\d+(?:\.\d+)?)\s*([a-zA-Z\u00b5\u03bc]*)')
 
 
 def timespan_ms(text: str, bare_unit: float = 1000) -> int | None:
     """Milliseconds of a systemd time span ('100ms', '1min 40s', '2'); None if invalid."""
     text = text.strip()
+    if text == 'infinity':
+        return INFINITY_MS
     if not text or len(text) > 64:
         return None
     total, pos = 0.0, 0

@@ -1,4 +1,6 @@
-"""Module options: /etc/modprobe.conf and modprobe.d (design §4.8).
+"""Module options: /etc/modprobe.conf and modprobe.d (design §4.8), as kmod 34 reads
+them (`modprobe -c`, tests/oracle/modprobe.py): *.conf files sorted by name
+across the directories, one name read from the first directory only.
 
 `options bonding ...` sets the defaults of every bond created later, by any
 tool that sets only what it is configured with (initscripts, ifenslave,
@@ -45,7 +47,7 @@ def parse(text: str) -> list:
 def read(tree) -> Modprobe:
     """The bonding module's configuration as modprobe and the module see it."""
     reader = _Reader(tree)
-    for path in ['/etc/modprobe.conf'] + tree.layered(DIRS, ('.conf', '.alias')):
+    for path in ['/etc/modprobe.conf'] + tree.layered(DIRS, ('.conf',)):
         reader.load(path, 0)
     return reader.result(_loaded_at_boot(tree))
 

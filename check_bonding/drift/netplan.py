@@ -1,170 +1,117 @@
-"""netplan YAML (design §4.3), read through PyYAML's composer only.
+"""netplan 1.1 YAML (design §4.3): the bonds its generator renders.
 
-yaml.compose with a SafeLoader that refuses every alias (billion laughs,
-self-referencing nodes) and caps nodes and depth; scalars stay the strings
-netplan (libyaml) sees: safe_load would turn a MAC into an integer and `on`
-into True. Files of /lib, /etc and /run/netplan merge in name order (one
-name: /run beats /etc beats /lib). The generator's output in /run is derived
-from these files at every boot, so it is never a source of its own; the
-bonds are predicted by running their parameters through the renderer's
-semantics (networkd, or NetworkManager).
+Files of /lib, /etc and /run/netplan merge in name order (one name: /run
+beats /etc beats /lib): mappings merge, later scalars win, so each parameter
+is named with the file whose value wins. The generator's output in /run is
+derived from these files at every boot, never a source of its own. netplan
+refuses a value it does not know (a mode by number, `lacp-rate: 1`, an
+undefined interface, two primaries...) and then generates nothing at all:
+no netplan bond comes up (netplanrules.py). A bond is predicted by writing
+its parameters as netplan's writer does and reading them with the
+renderer's own rules: the .netdev through networkd.py, the keyfile through
+nmbond.py. The YAML itself is read by yamlsafe.py.
 """
 from __future__ import annotations
 
-from . import nm
-from .model import Definition, Port, Setting, canonical, mac, targets, timespan_ms
+from collections import namedtuple
+from functools import partial
+
+from . import netplanrules, networkd, nmbond
+from .model import Definition, Port, Setting, mac
+from .yamlsafe import YamlError, Refused, available, compose, merge, to_python  # noqa: F401
 
 DIRS = ('/run/netplan', '/etc/netplan', '/lib/netplan')
 GENERATORS = ('/usr/lib/systemd/system-generators/netplan',
               '/lib/systemd/system-generators/netplan')
-MAX_NODES = 100_000
-MAX_DEPTH = 64
 TOOL = 'netplan'
 MISSING_YAML = ('netplan files found but PyYAML is not installed: netplan drift is not '
                 'checked (apt install python3-yaml, or pip install check_bonding[netplan])')
-PARAMETERS = {  # netplan parameter -> (kernel option, kind)
-    'mode': ('mode', 'name'), 'lacp-rate': ('lacp_rate', 'name'),
-    'mii-monitor-interval': ('miimon', 'ms'), 'up-delay': ('updelay', 'ms'),
-    'down-delay': ('downdelay', 'ms'), 'arp-interval': ('arp_interval', 'ms'),
-    'arp-ip-targets': ('arp_ip_target', 'list'), 'arp-validate': ('arp_validate', 'name'),
-    'primary-reselect-policy': ('primary_reselect', 'name'),
-    'transmit-hash-policy': ('xmit_hash_policy', 'name'), 'ad-select': ('ad_select', 'name'),
-    'min-links': ('min_links', 'int'), 'fail-over-mac-policy': ('fail_over_mac', 'name'),
-    'primary': ('primary', 'id')}
+NETDEV = {  # parameter -> [Bond] key of the .netdev netplan writes (networkd.c)
+    'mode': 'Mode', 'lacp-rate': 'LACPTransmitRate', 'mii-monitor-interval': 'MIIMonitorSec',
+    'min-links': 'MinLinks', 'transmit-hash-policy': 'TransmitHashPolicy',
+    'ad-select': 'AdSelect', 'arp-interval': 'ARPIntervalSec', 'arp-ip-targets': 'ARPIPTargets',
+    'arp-validate': 'ARPValidate', 'up-delay': 'UpDelaySec', 'down-delay': 'DownDelaySec',
+    'fail-over-mac-policy': 'FailOverMACPolicy', 'primary-reselect-policy':
+    'PrimaryReselectPolicy'}
+INTERVALS = ('mii-monitor-interval', 'arp-interval', 'up-delay', 'down-delay')
+KEYFILE = {  # parameter -> [bond] key of the keyfile netplan writes (nm.c)
+    'mode': 'mode', 'lacp-rate': 'lacp_rate', 'mii-monitor-interval': 'miimon',
+    'min-links': 'min_links', 'transmit-hash-policy': 'xmit_hash_policy',
+    'ad-select': 'ad_select', 'arp-interval': 'arp_interval', 'arp-ip-targets': 'arp_ip_target',
+    'arp-validate': 'arp_validate', 'up-delay': 'updelay', 'down-delay': 'downdelay',
+    'fail-over-mac-policy': 'fail_over_mac', 'primary-reselect-policy': 'primary_reselect',
+    'primary': 'primary'}
 
-
-class YamlError(ValueError):
-    """A file netplan would not read, or that we refuse to (aliases, size)."""
-
-
-def available() -> bool:
-    try:
-        import yaml  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def compose(data: bytes):
-    """The node tree of one YAML document, or YamlError. Only the composer runs:
-    no tag is ever constructed."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        nodes = depth = 0
-
-        def compose_node(self, parent, index):
-            if self.check_event(yaml.AliasEvent):
-                mark = self.peek_event().start_mark
-                raise YamlError(f'line {mark.line + 1}: YAML alias refused')
-            self.nodes += 1
-            self.depth += 1
-            if self.nodes > MAX_NODES or self.depth > MAX_DEPTH:
-                raise YamlError('too many nodes or nested too deep, refused')
-            try:
-                return super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-    loader = None
-    try:
-        loader = Loader(data)
-        return loader.get_single_node()
-    except yaml.YAMLError as err:
-        raise YamlError(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
-    except RecursionError:
-        raise YamlError('nested too deep, refused') from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-def to_python(node, notes: list, where: str):
-    """Nodes as dicts, lists and raw scalar strings; a duplicate key merges (and is noted)."""
-    import yaml
-    if isinstance(node, yaml.MappingNode):
-        result = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            value = to_python(value_node, notes, where)
-            if key in result:
-                notes.append(f'{where}: duplicate key "{key}" (line {key_node.start_mark.line + 1}'
-                             '): netplan merges them')
-                value = merge(result[key], value)
-            result[key] = value
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [to_python(item, notes, where) for item in node.value]
-    return node.value if node is not None else None
-
-
-def merge(old, new):
-    """netplan's merge: mappings merge, sequences append, scalars override."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        merged = dict(old)
-        for key, value in new.items():
-            merged[key] = merge(old[key], value) if key in old else value
-        return merged
-    if isinstance(old, list) and isinstance(new, list):
-        return old + new
-    return new
+Netplan = namedtuple('Netplan', 'network origin primaries notes rejected')
 
 
 def files(tree) -> list:
     return tree.layered(DIRS, ('.yaml',))
 
 
-def read(tree) -> tuple:
-    """(merged network mapping, {id: file that defines it}, notes)."""
-    network, origin, notes = {}, {}, []
+def read(tree) -> Netplan:
+    """The merged network mapping; origin {(id, parameter or None): file whose
+    value wins}; {bond: {primary: file}}; notes; why netplan rejects files."""
+    network, origin, primaries, notes, rejected = {}, {}, {}, [], []
     for path in files(tree):
         found = tree.read(path)
         if found is None:
             continue
         try:
             document = to_python(compose(found.data), notes, path)
+        except Refused as why:
+            tree.unread.append((path, f'{why} (netplan reads it)', tree.source))
+            continue
         except YamlError as why:
-            notes.append(f'netplan cannot read {path}: {why}')
+            rejected.append(f'netplan rejects {path}: {why}')
             continue
         part = document.get('network') if isinstance(document, dict) else None
-        if not isinstance(part, dict):
-            continue
-        for kind in ('ethernets', 'bonds'):
-            for ident in part.get(kind) or {} if isinstance(part.get(kind), dict) else {}:
-                origin.setdefault(ident, path)
-        network = merge(network, part)
-    return network, origin, notes
+        if isinstance(part, dict):
+            _origins(part, path, origin, primaries)
+            network = merge(network, part)
+    return Netplan(network, origin, primaries, notes, rejected)
 
 
-def definitions(network: dict, origin: dict, notes: list) -> list:
+def _origins(part: dict, path: str, origin: dict, primaries: dict) -> None:
+    for devices in part.values():
+        for ident, body in (devices.items() if isinstance(devices, dict) else ()):
+            origin.setdefault((ident, None), path)
+            params = body.get('parameters') if isinstance(body, dict) else None
+            for key, value in (params.items() if isinstance(params, dict) else ()):
+                origin[(ident, key)] = path
+                if key == 'primary':
+                    primaries.setdefault(ident, {}).setdefault(str(value), path)
+
+
+def definitions(plan: Netplan, notes: list) -> list:
     """The bonds netplan's generator renders, predicted through the renderer's tool."""
-    ethernets = network.get('ethernets') if isinstance(network.get('ethernets'), dict) else {}
-    bonds = network.get('bonds') if isinstance(network.get('bonds'), dict) else {}
-    default_renderer = _renderer(network, 'networkd')
+    network = plan.network
+    devices = _mapping(network.get('ethernets'))
+    bonds = _mapping(network.get('bonds'))
+    rejected = plan.rejected + netplanrules.rejections(network, plan.origin, plan.primaries)
     result = []
     for name, bond in bonds.items():
-        path = origin.get(name, '/etc/netplan')
+        path = plan.origin.get((name, None), '/etc/netplan')
         if not isinstance(bond, dict):
             notes.append(f'{path}: bond {name} is not a mapping, ignored')
             continue
-        renderer = _renderer(bond, _renderer(bonds, default_renderer))
-        members = bond.get('interfaces') if isinstance(bond.get('interfaces'), list) else []
-        params = bond.get('parameters') if isinstance(bond.get('parameters'), dict) else {}
-        undefined = [m for m in members if m not in ethernets]
-        primary = params.get('primary')
-        if primary is not None and primary not in members:
-            undefined.append(primary)
-        ports = tuple(port for m in members if m in ethernets
-                      for port in _ports(m, ethernets[m], origin.get(m, path)))
-        if undefined:
-            result.append(Definition(name, TOOL, 'netplan', path, {}, ports,
-                                     f'netplan rejects {path}: interface '
-                                     f"'{undefined[0]}' is not defined"))
-            continue
-        if renderer == 'NetworkManager':
-            result.append(_through_nm(name, path, params, ports, ethernets))
+        params = _mapping(bond.get('parameters'))
+        members = [m for m in bond.get('interfaces') or () if isinstance(m, str)] \
+            if isinstance(bond.get('interfaces'), list) else []
+        ports = tuple(_port(m, devices[m], plan.origin.get((m, None), path))
+                      for m in members if m in devices)
+        where = {key: plan.origin.get((name, key), path) for key in params}
+        if _renderer(bond, _renderer(bonds, _renderer(network, 'networkd'))) == \
+                'NetworkManager':
+            definition = _through_nm(name, path, params, where, ports)
         else:
-            result.append(_through_networkd(name, path, params, ports, ethernets))
+            definition = _through_networkd(name, path, params, where, ports, devices)
+        result.append(definition._replace(boot=rejected[0]) if rejected else definition)
     return result
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _renderer(mapping, default):
@@ -172,65 +119,62 @@ def _renderer(mapping, default):
     return value if value in ('networkd', 'NetworkManager') else default
 
 
-def _ports(ident, ethernet, path) -> list:
-    """Slave names of one ethernets: entry: set-name, else match name (glob), else the
-    id; only a MAC to match by when that is all there is."""
-    ethernet = ethernet if isinstance(ethernet, dict) else {}
-    match = ethernet.get('match') if isinstance(ethernet.get('match'), dict) else {}
+def _port(ident, ethernet, path) -> Port:
+    """A member as its .network matches it: set-name, else match name (a glob),
+    else the id; by MAC alone when there is no name."""
+    match = _mapping(_mapping(ethernet).get('match'))
     pinned = mac(match.get('macaddress'))
-    name = ethernet.get('set-name') or match.get('name')
+    name = _mapping(ethernet).get('set-name') or match.get('name')
     if name is None and pinned:
-        return [Port(None, pinned, path, None)]
-    return [Port(name or ident, pinned, path, None, 'macaddress' if pinned else None)]
+        return Port(None, pinned, path, None)
+    return Port(name or ident, pinned, path, None, 'macaddress' if pinned else None)
 
 
-def _slave_name(ident, ethernets):
-    port = _ports(ident, ethernets.get(ident), None)[0]
-    return port.name
-
-
-def _through_networkd(name, path, params, ports, ethernets) -> Definition:
-    """What networkd gets: bare intervals with 'ms' appended, PrimarySlave= on the member."""
-    options, notes = {}, []
+def _through_networkd(name, path, params, where, ports, devices) -> Definition:
+    """The [Bond] section netplan writes (bare intervals get 'ms'), read by networkd.py;
+    PrimarySlave= goes on the primary member's .network."""
+    entries = []
     for key, value in params.items():
-        option, kind = PARAMETERS.get(key, (None, None))
-        if option is None or value is None:
+        if key not in NETDEV or value is None:
             continue
-        if kind == 'ms':
-            text = str(value).strip()
-            converted = timespan_ms(text + 'ms' if text.isdigit() else text)
-        elif kind == 'list':
-            converted = tuple(targets(' '.join(map(str, value)))) if isinstance(
-                value, list) else None
-        elif kind == 'id':
-            converted = _slave_name(value, ethernets)
-        elif kind == 'int':
-            converted = canonical(option, value)
-        else:
-            converted = canonical(option, value, numbers=False)
-        if converted is None:
-            notes.append(f'{path}: invalid {key} "{value}" for bond {name}')
-            continue
-        options[option] = Setting(converted, path, None)
-    if options.get('miimon') and options['miimon'].value == 0:
-        del options['miimon']
+        text = ' '.join(map(str, value)) if isinstance(value, list) else str(value)
+        if key in INTERVALS and text.strip().isdigit():
+            text += 'ms'
+        entries.append(('Bond', NETDEV[key], text, None, where[key]))
+    options, notes, explain = networkd.bond_settings(entries, path)
+    options, dropped = networkd.sent(options, path)
+    explain.update(dropped)
+    resolve = None
+    primary = params.get('primary')
+    if primary in devices:
+        port = _port(primary, devices[primary], where['primary'])
+        options['primary'] = Setting(port.name, where['primary'], None)
+        resolve = partial(_primary_by_mac, port.mac) if port.name is None else None
     return Definition(name, 'netplan (systemd-networkd)', 'netplan', path, options, ports,
-                      None, tuple(notes))
+                      None, tuple(notes), explain, resolve=resolve)
 
 
-def _through_nm(name, path, params, ports, ethernets) -> Definition:
-    """What NetworkManager gets: option strings copied verbatim (so miimon=1s is
-    dropped by NM, which uses its default), primary=<netplan id>."""
-    names = {'mii-monitor-interval': 'miimon', 'up-delay': 'updelay', 'down-delay': 'downdelay',
-             'arp-interval': 'arp_interval'}
-    raw = {}
-    for key, value in params.items():
-        option = names.get(key) or PARAMETERS.get(key, (None,))[0]
-        if option is None or value is None:
-            continue
-        text = ','.join(map(str, value)) if isinstance(value, list) else str(value)
-        raw[option] = (text, None)
-    options, explain, notes, invalid = nm.bond_options(raw, path)
-    boot = f'NetworkManager rejects the profile of {path} ({invalid})' if invalid else None
+def _primary_by_mac(address, definition: Definition, run) -> Definition:
+    """The primary member netplan matches by MAC alone: the running slave with that MAC."""
+    slave = next((s for s in run.slaves if run.macs.get(s) == address), None)
+    options = dict(definition.options)
+    if slave is None:
+        options.pop('primary', None)  # the member is missing: reported as such
+    else:
+        options['primary'] = options['primary']._replace(value=slave)
+    return definition._replace(options=options, resolve=None)
+
+
+def _through_nm(name, path, params, where, ports) -> Definition:
+    """The keyfile netplan writes: values copied verbatim (miimon=1s is then dropped
+    by NetworkManager, which uses its default), primary=<netplan id>."""
+    raw = {KEYFILE[key]: (','.join(map(str, value)) if isinstance(value, list) else str(value),
+                          None)
+           for key, value in params.items() if key in KEYFILE and value is not None}
+    options, explain, notes, invalid = nmbond.bond_options(raw, path)
+    files_of = {KEYFILE[key]: where[key] for key in params if key in KEYFILE}
+    options = {k: s._replace(file=files_of.get(k, s.file)) for k, s in options.items()}
+    boot = f'NetworkManager rejects the profile netplan writes for {path} ({invalid})' \
+        if invalid else None
     return Definition(name, 'netplan (NetworkManager)', 'netplan', path, options, ports, boot,
                       tuple(notes), explain)

@@ -4,17 +4,17 @@ Profiles from both plugins become one kind of record; per bond interface NM
 activates one: autoconnect profiles first, then the higher
 autoconnect-priority, then the one used last (/var/lib/NetworkManager/
 timestamps). NM ignores keyfiles not owned by root or with any group/other
-permission bit, and refuses a whole profile for some option combinations.
-It sets every compared option explicitly (its defaults where the profile
-says nothing), so module options do not reach its bonds.
+permission bit; what it makes of a profile's [bond] keys is nmbond.py.
 """
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import namedtuple
 
 from . import ifcfg, keyfile, shellvars
-from .model import ACTIVE_SLAVE, NAMED, NUMBERS, Definition, Port, Setting, canonical, mac, targets
+from .model import Definition, Port, mac, targets
+from .nmbond import bond_options
 
 KEYFILE_DIRS = ('/usr/lib/NetworkManager/system-connections',
                 '/etc/NetworkManager/system-connections',
@@ -23,16 +23,6 @@ CONF_DIRS = ('/usr/lib/NetworkManager/conf.d', '/run/NetworkManager/conf.d',
              '/etc/NetworkManager/conf.d')
 TIMESTAMPS = '/var/lib/NetworkManager/timestamps'
 IFCFG_IGNORED = ('~', '.bak', '.orig', '.rej', '.rpmnew', '.augnew', '.augtmp')
-BOND_KEYS = frozenset(NAMED) | frozenset(NUMBERS) | {
-    'primary', 'arp_ip_target', 'arp_all_targets', 'use_carrier', 'resend_igmp',
-    'active_slave', 'ad_actor_sys_prio', 'ad_actor_system', 'ad_user_port_key',
-    'all_slaves_active', 'num_grat_arp', 'num_unsol_na', 'packets_per_slave',
-    'tlb_dynamic_lb', 'lp_interval', 'peer_notif_delay', 'arp_missed_max', 'balance_slb',
-    'lacp_active', 'ns_ip6_target'}
-DEFAULTS = {'mode': 'balance-rr', 'miimon': 100, 'updelay': 0, 'downdelay': 0,
-            'arp_interval': 0, 'arp_ip_target': (), 'primary': '', 'primary_reselect': 'always',
-            'lacp_rate': 'slow', 'xmit_hash_policy': 'layer2', 'ad_select': 'stable',
-            'min_links': 0, 'fail_over_mac': 'none'}
 
 Profile = namedtuple('Profile', 'path plugin id uuid type iface autoconnect priority master '
                                 'port_type mac match bond lines ignored runtime',
@@ -174,7 +164,9 @@ def _keyfile(tree, path: str, directory: str) -> Profile | None:
     try:
         profile = parse_keyfile(text, path)
     except keyfile.Rejected as why:
-        tree.notes.append(f'NetworkManager cannot load {path}: {why} (GLib rejects the file)')
+        named = re.search(r'^\s*interface-name\s*=\s*(\S+)', text, re.M)
+        tree.rejected.append(('nm', f'NetworkManager rejects {path} (GLib: {why})',
+                              named.group(1) if named else None))
         return None
     if found.mode & 0o077 or found.uid != tree.owner:
         why = f'mode {found.mode:04o}' if found.mode & 0o077 else f'owner uid {found.uid}'
@@ -188,51 +180,6 @@ def timestamps(tree) -> dict:
     except keyfile.Rejected:
         return {}
     return {k: _int(v) for k, (v, _) in groups.get('timestamps', {}).items()}
-
-
-def bond_options(raw: dict, path: str) -> tuple:
-    """({option: Setting}, explain, notes, invalid) of a profile's [bond] keys, as
-    NetworkManager will set them: its defaults where unset, miimon dropped with ARP."""
-    given, notes, invalid_values = {}, [], {}
-    for key, (value, line) in raw.items():
-        if key not in BOND_KEYS:
-            notes.append(f'{path}: unknown bond option "{key}", dropped by NetworkManager')
-            continue
-        converted = canonical(key, value)
-        if converted is None or (key == 'primary' and not value):
-            if value:
-                notes.append(f'{path}: invalid {key} "{value}", dropped by NetworkManager')
-                invalid_values[key] = value
-            continue
-        given[key] = Setting(converted, path, line)
-    options = {k: given.get(k, Setting(v, path, None)) for k, v in DEFAULTS.items()}
-    explain = {k: (f'{k} "{invalid_values[k]}" in {path} is invalid for NetworkManager, which '
-                   f'uses {v}' if k in invalid_values else
-                   f"NetworkManager's default, not in {path}")
-               for k, v in DEFAULTS.items() if k not in given}
-    invalid = verify(options, given)
-    if options['arp_interval'].value:
-        options['miimon'] = Setting(0, path, None)
-        explain['miimon'] = f'NetworkManager drops miimon when arp_interval is set ({path})'
-        for key in ('updelay', 'downdelay'):
-            options.pop(key)
-    options.update({k: v for k, v in given.items() if k not in options})
-    return options, explain, notes, invalid
-
-
-def verify(options: dict, given: dict) -> str | None:
-    """Why NetworkManager refuses the whole profile (nm_setting_bond verify), or None."""
-    mode, arp = options['mode'].value, options['arp_interval'].value
-    if 'primary' in given and mode not in ACTIVE_SLAVE:
-        return f'primary with mode {mode}'
-    if arp and mode in ('balance-tlb', 'balance-alb'):
-        return f'arp_interval with mode {mode}'
-    if arp and not options['arp_ip_target'].value:
-        return 'arp_interval without arp_ip_target'
-    if not arp and options['miimon'].value == 0 and (
-            options['updelay'].value or options['downdelay'].value):
-        return 'updelay/downdelay with miimon 0'
-    return None
 
 
 def definitions(tree, profiles: list, skipped: dict, stamps: dict, tool: str) -> list:

@@ -109,9 +109,10 @@ def _netplan(tree, definitions: list, notes: list) -> tuple:
         return None, set()
     if not netplan.available():
         return netplan.files(tree)[0], set()
-    network, origin, more = netplan.read(tree)
-    definitions += netplan.definitions(network, origin, more)
-    notes += more
+    plan = netplan.read(tree)
+    definitions += netplan.definitions(plan, plan.notes)
+    notes += plan.notes
+    tree.rejected.extend(('netplan', why, None) for why in plan.rejected)
     return None, {n for n in tree.listdir('/run/systemd/network') if n.startswith('10-netplan-')}
 
 

@@ -10,8 +10,13 @@ Environment:
                          then check_bonding on PATH); tools/test-all sets it to
                          the packaged /usr/lib/nagios/plugins/check_bonding
   CHECK_BONDING_EXAMPLE  tree for --root (default: <repo>/examples/seed-failover)
+
+Distributed set-ups (an Icinga 2 master and agent, check_nrpe and nrpe) run in
+two network namespaces the test makes (``netns_pair``), joined by a veth pair:
+the daemons listen on their well-known ports there without touching the host's.
 """
 
+import itertools
 import os
 import pwd
 import shutil
@@ -235,3 +240,51 @@ def daemon_dir(workdir, daemon_user):
         os.chown(path, daemon_user.pw_uid, daemon_user.pw_gid)
         return path
     return make
+
+
+class Netns:
+    """A network namespace of the test: ``name``, ``address``, ``cmd(...)`` the
+    argv that runs a command inside it."""
+
+    def __init__(self, name, address):
+        self.name, self.address = name, address
+
+    def cmd(self, *argv):
+        return ["ip", "netns", "exec", self.name, *map(str, argv)]
+
+
+NETNS_SERIAL = itertools.count()
+
+
+@pytest.fixture
+def netns_pair(daemon_user):
+    """Two namespaces ("master" 192.0.2.254 and "agent" 192.0.2.1) joined by a
+    veth pair, loopback up in each. At teardown whatever still runs inside them
+    is killed (they are this test's) and they are deleted."""
+    if not shutil.which("ip"):
+        pytest.skip("ip not installed (apt-get install iproute2)")
+    tag = f"cb{os.getpid()}x{next(NETNS_SERIAL)}"
+    master, agent = Netns(f"{tag}m", "192.0.2.254"), Netns(f"{tag}a", "192.0.2.1")
+    made = []
+    try:
+        for ns in (master, agent):
+            subprocess.run(["ip", "netns", "add", ns.name], check=True)
+            made.append(ns)
+            subprocess.run(ns.cmd("ip", "link", "set", "lo", "up"), check=True)
+        subprocess.run(["ip", "link", "add", master.name, "netns", master.name, "type", "veth",
+                        "peer", "name", agent.name, "netns", agent.name], check=True)
+        for ns in (master, agent):
+            subprocess.run(ns.cmd("ip", "addr", "add", f"{ns.address}/24", "dev", ns.name),
+                           check=True)
+            subprocess.run(ns.cmd("ip", "link", "set", ns.name, "up"), check=True)
+        yield master, agent
+    finally:
+        for ns in made:
+            pids = subprocess.run(["ip", "netns", "pids", ns.name], capture_output=True,
+                                  text=True).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            subprocess.run(["ip", "netns", "delete", ns.name], check=False)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import CONTRIB
+
 pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
 
 ICINGA2 = "/usr/sbin/icinga2"
@@ -27,6 +29,7 @@ include <plugins>
 include <plugins-contrib>
 {checkcommand}
 include "{workdir}/services.conf"
+include "{workdir}/services-all-bonds.conf"
 
 object Endpoint NodeName {{ }}
 object Zone ZoneName {{ endpoints = [ NodeName ] }}
@@ -113,12 +116,13 @@ def icinga(require_binary, contrib, plugin, example_root, workdir, daemon_dir):
         daemon_dir(f"state/{host}")
 
     def configure(check_interval=None):
-        services = (contrib / "icinga/services.conf").read_text()
-        if check_interval:
-            services, count = re.subn(r"\b(check|retry)_interval = \S+",
-                                      rf"\1_interval = {check_interval}", services)
-            assert count == 2, "services.conf: expected one check_interval and retry_interval"
-        (workdir / "services.conf").write_text(services)
+        for name in ("services.conf", "services-all-bonds.conf"):
+            services = (contrib / "icinga" / name).read_text()
+            if check_interval:
+                services, count = re.subn(r"\b(check|retry)_interval = \S+",
+                                          rf"\1_interval = {check_interval}", services)
+                assert count == 2, f"{name}: expected one check_interval and retry_interval"
+            (workdir / name).write_text(services)
         (workdir / "icinga2.conf").write_text(
             CONFIG.format(workdir=workdir, contrib=contrib, root=example_root,
                           checkcommand=checkcommand_include(contrib)))
@@ -132,9 +136,10 @@ def icinga(require_binary, contrib, plugin, example_root, workdir, daemon_dir):
 
 @pytest.fixture
 def validated(icinga, run):
-    """``icinga2 daemon -C`` on the shipped services.conf; objects by (type, name)."""
+    """``icinga2 daemon -C`` on the shipped services files; objects by (type, name)."""
     result = run([*icinga(), "--validate"], merge_stderr=True)
     assert result.returncode == 0, result.stdout
+    assert "warning/" not in result.stdout, result.stdout  # e.g. "does not match anywhere"
     objects = read_netstrings(icinga.dirs["CacheDir"] / "icinga2.debug")
     return {(o["type"], o["properties"]["__name"]): o["properties"] for o in objects}
 
@@ -196,3 +201,23 @@ def test_daemon_records_plugin_result(icinga, start_daemon, run, workdir, exampl
         assert recorded["exit_status"] == recorded["state"] == direct.returncode, name
         assert [line.rstrip() for line in recorded["output"].split("\n")] == text
         assert recorded["performance_data"] == perfdata
+
+
+@pytest.mark.parametrize("services, host", [
+    ("services.conf", 'vars.bonds["bond0"] = { primary = "eth0" }'),
+    ("services-all-bonds.conf", "vars.bonding_all_bonds = true"),
+])
+def test_each_services_file_alone_validates_clean(icinga, run, workdir, services, host):
+    """Copied alone with the hosts it is for: no "does not match anywhere" from the
+    other rule (both in one file warned on every config without all-bonds hosts)."""
+    command = icinga()
+    config = CONFIG[:CONFIG.index("object Endpoint NodeName")].replace(
+        'include "{workdir}/services.conf"\ninclude "{workdir}/services-all-bonds.conf"\n',
+        f'include "{{workdir}}/{services}"\n')
+    (workdir / "icinga2.conf").write_text(config.format(
+        workdir=workdir, checkcommand=checkcommand_include(CONTRIB)) +
+        f'object CheckerComponent "checker" {{ }}\n'
+        f'object Host "h" {{ check_command = "dummy"; {host} }}\n')
+    result = run([*command, "--validate"], merge_stderr=True)
+    assert result.returncode == 0, result.stdout
+    assert "warning/" not in result.stdout, result.stdout
