@@ -94,12 +94,15 @@ def finding_states(values, bonds, excluded) -> dict:
     """--state: {('' or bond, finding name): nagiosplugin state}."""
     if not values:
         return {}
-    from .findings import FINDINGS, STATES
+    from .findings import FINDINGS, RUN_FINDINGS, STATES
     result = {}
     for bond, name, state in bond_pairs(values, '--state', bonds, excluded, 'NAME=STATE'):
         if name not in FINDINGS:
             raise UsageError(f"unknown finding '{name}' for --state (one of "
                              f"{', '.join(FINDINGS)}; see --list-findings)")
+        if bond and name in RUN_FINDINGS:
+            raise UsageError(f"--state {bond}={name}={state}: {name} is about the run, not one "
+                             f"bond (--state {name}={state})")
         if state.lower() not in STATES:
             raise UsageError(f"invalid state '{state}' for --state {name} "
                              f"({', '.join(STATES)})")

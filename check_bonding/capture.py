@@ -18,7 +18,8 @@ import os
 from .ifname import split_names
 from .system import PROC_LIMIT, System
 
-NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags')
+NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags',
+             'carrier_changes', 'carrier_up_count', 'carrier_down_count')
 NOFOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -138,6 +139,23 @@ def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> l
             continue
         tree.write_file(relpath, text)  # a write error is fatal: the caller says so
     return unreadable
+
+
+def namespace_notes(system: System, bonds: list[str]) -> list[str]:
+    """Bonds whose sysfs describes another interface of their name (another
+    network namespace's sysfs): the copy has that one's files, and the replay
+    judges the bond from /proc alone, as the check does."""
+    notes = []
+    for name in bonds:
+        try:
+            bond = system.read_bond(name)
+        except (OSError, ValueError):
+            continue
+        if bond is not None and bond.sysfs_elsewhere:
+            notes.append(f'{name}: sysfs shows another {name} ({bond.sysfs_elsewhere}): the '
+                         'sysfs of another network namespace, copied as it is; the check '
+                         'judges it from /proc alone')
+    return notes
 
 
 def _masters(system: System, bonds: list[str]) -> list[str]:

@@ -39,7 +39,7 @@ def list_findings():
 
 def run_capture(options: Options):
     """--capture: exit 0 when the tree is written, 3 when it cannot be."""
-    from .capture import capture
+    from .capture import capture, namespace_notes
     from .ifname import is_ovs
     from .system import System
     system = System(options.root)
@@ -59,6 +59,8 @@ def run_capture(options: Options):
           f' ({len(skipped)} unreadable files skipped)')
     for line in skipped:
         print(f'  skipped {line}')
+    for line in namespace_notes(system, bonds):
+        print(f'  note: {line}')
     sys.exit(0)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import nagiosplugin
-from nagiosplugin.state import Critical, Ok, Unknown, Warn, worst
+from nagiosplugin.state import Critical, Ok, Unknown, Warn
 
 from .findings import found, restate
 from .judge import acceptable_primaries
@@ -30,10 +30,17 @@ class Judged(nagiosplugin.Result):
         return result
 
 
+# CRITICAL outranks UNKNOWN: a dead bond must not hide behind what could not be read
+RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
+
+
 def judged(findings, metric, resource, overrides: dict) -> Judged:
     """The Result of `findings` after --state overrides; its state is the worst."""
-    findings = restate(findings, overrides, resource.bond_name)
-    return Judged(worst([f.state for f in findings]) if findings else Ok, None, metric,
+    return worst_of(restate(findings, overrides, resource.bond_name), metric)
+
+
+def worst_of(findings: list, metric) -> Judged:
+    return Judged(max((f.state for f in findings), key=RANK.get, default=Ok), None, metric,
                   findings)
 
 
@@ -47,6 +54,23 @@ class FindingsContext(nagiosplugin.Context):
 
     def evaluate(self, metric, resource):
         return judged(self.rule(metric.value, resource), metric, resource, self.overrides)
+
+
+class RunContext(FindingsContext):
+    """The run's findings. Where bonds never set up are why there is no bond
+    to check, the two are one finding (its text says both) at the worse state."""
+
+    def __init__(self, overrides: dict):
+        super().__init__('run', None, overrides)
+
+    def evaluate(self, metric, resource):
+        findings = restate(metric.value, self.overrides, None)
+        names = [f.name for f in findings]
+        if 'no-bonds' in names and 'bond-idle' in names:
+            idle, none = findings.pop(names.index('bond-idle')), names.index('no-bonds')
+            findings[none] = findings[none]._replace(
+                state=max(findings[none].state, idle.state, key=RANK.get))
+        return worst_of(findings, metric)
 
 
 class FailuresContext(nagiosplugin.ScalarContext):
@@ -114,15 +138,14 @@ class SlavesUpContext(nagiosplugin.ScalarContext):
 class BondResults(nagiosplugin.Results):
     """Results where CRITICAL outranks UNKNOWN: a dead bond must not hide
     behind another bond whose file could not be read."""
-    RANK = {Ok: 0, Warn: 1, Unknown: 2, Critical: 3}
 
     def __iter__(self):
-        for state in sorted(self.by_state, key=self.RANK.get, reverse=True):
+        for state in sorted(self.by_state, key=RANK.get, reverse=True):
             yield from self.by_state[state]
 
     @property
     def most_significant_state(self):
-        return max(self.by_state, key=self.RANK.get)
+        return max(self.by_state, key=RANK.get)
 
 
 class BondContext(FindingsContext):
@@ -142,7 +165,7 @@ class BondContext(FindingsContext):
 def judge_options(running: dict, resource) -> list:
     """--expect (imported only where it is used)."""
     from .expect import judge
-    return judge(resource.expectation.options, running)
+    return judge(resource.expectation.options, running, resource.bond.sysfs_elsewhere)
 
 
 def contexts(options) -> list:
@@ -153,7 +176,7 @@ def contexts(options) -> list:
                                                                    'no such bond')], overrides),
         FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
                         overrides),
-        FindingsContext('run', lambda findings, resource: findings, overrides),
+        RunContext(overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
         FindingsContext('hardware', lambda stands, resource: judge_hardware(resource.bond, stands),
                         overrides),

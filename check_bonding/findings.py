@@ -41,6 +41,9 @@ FINDINGS = {
     'bond-list-mismatch': Kind(Ok, 'sysfs lists bonds that /proc/net/bonding does not show '
                                    '(sysfs of another network namespace)'),
     # The bond
+    'sysfs-elsewhere': Kind(Ok, "sysfs shows another interface of the bond's name than "
+                                '/proc/net/bonding (sysfs of another network namespace): judged '
+                                'from /proc alone, the sysfs checks skipped'),
     'no-such-bond': Kind(Critical, 'a bond named with -b (or by a BOND= option) does not exist'),
     'bond-down': Kind(Critical, "the bond's MII status (its carrier) is not up: no slave "
                                 "usable, e.g. every ARP target lost"),
@@ -78,12 +81,15 @@ FINDINGS = {
     'speed-mismatch': Kind(Warn, 'up slaves with different speed or duplex, in a mode that '
                                  'spreads traffic (elsewhere an OK note)'),
     'speed-below-minimum': Kind(Warn, 'an up slave slower than --min-speed'),
-    'mtu-mismatch': Kind(Warn, "a slave's MTU differs from the bond's (or the slaves' MTUs "
-                               'differ)'),
-    'no-carrier': Kind(Critical, 'a slave the bond counts up has no carrier and no link '
-                                 'monitoring: CRITICAL where traffic goes through it (active '
-                                 'slave, load-balancing modes), else WARNING; with monitoring '
-                                 'an OK note'),
+    'mtu-mismatch': Kind(Warn, "a slave's MTU is below the bond's: it loses the larger frames "
+                               "(without the bond's MTU: the slaves' MTUs differ)"),
+    'mtu-larger': Kind(Ok, "a slave's MTU is above the bond's: nothing is lost (the bond sends "
+                           'at most its own MTU)'),
+    'no-carrier': Kind(Critical, 'a slave the bond counts up has no carrier and its link '
+                                 'monitor will not see it at its next poll (no monitoring, ARP '
+                                 'monitoring with arp_missed_max over 1, or gone at the last run '
+                                 'too): CRITICAL where traffic goes through it (active slave, '
+                                 'load-balancing modes), else WARNING; otherwise an OK note'),
     # 802.3ad
     'no-active-aggregator': Kind(Warn, '802.3ad: the bond has no active aggregator'),
     'lacp-partner-defaulted': Kind(Warn, '802.3ad: no LACPDUs received on a port (switch not '
@@ -123,12 +129,19 @@ FINDINGS = {
                                         '--failures-warning'),
     'failover': Kind(Warn, 'a failover within the window that no link failure explains '
                            '(with link failures, judged with them)'),
+    'link-loss-absorbed': Kind(Warn, 'a slave lost its link within the window without a link '
+                                     'failure counted (back within downdelay, or between two '
+                                     "polls of the link monitor): the interface's "
+                                     'carrier_down_count counts it, Link Failure Count does not'),
     'slave-left': Kind(Warn, 'a slave left the bond within the window'),
     'slave-joined': Kind(Ok, 'a slave joined the bond'),
     'slave-renamed': Kind(Ok, 'a slave was renamed while enslaved (same permanent HW address): '
                               'its history is kept'),
-    'baseline-new': Kind(Ok, 'a new baseline: first run, --reset, reboot, mode change, counter '
-                             'reset or NIC replaced'),
+    'slave-reenslaved': Kind(Ok, 'a slave was released and enslaved again since the last run '
+                                 '(another enslavement in sysfs, or a counter restarted): its '
+                                 'link failures are counted from 0'),
+    'baseline-new': Kind(Ok, 'a new baseline: first run, --reset, reboot, mode change or NIC '
+                             'replaced'),
     'clock-stepped-back': Kind(Ok, 'events stored "in the future" (the clock was set back) are '
                                    'kept, dated now'),
     'state-damaged': Kind(Warn, 'a damaged or foreign state file was set aside'),
@@ -178,6 +191,10 @@ FINDINGS = {
     'lacp-one-partner': Kind(Ok, '802.3ad: the aggregator faces one LACP system (one switch, '
                                  'a stack or an MLAG pair: not judged)'),
 }
+
+# Findings about the run, never about one bond: --state BOND=NAME=... cannot apply to them.
+RUN_FINDINGS = ('no-bonds', 'bond-idle', 'bond-list-mismatch', 'drift-unreadable',
+                'drift-yaml-missing')
 
 
 def found(name: str, text: str, slave: str | None = None, state=None) -> Finding:

@@ -2,34 +2,26 @@
 
 The kernel's per-slave Link Failure Count remembers a cable pulled for
 seconds between two checks; comparing it with the count stored at the last
-run shows the flap. Pure functions on the state dict (stored by store.py)
-and a parsed Bond; the clock is a parameter, so tests can drive time.
+run shows the flap. A loss the driver absorbed (back within downdelay, or
+between two polls of its monitor) leaves Link Failure Count as it was; the
+interface's own carrier_down_count still counts it. Pure functions on the
+state dict (its format: baseline.py; stored by store.py) and a parsed Bond;
+the clock is a parameter, so tests can drive time.
 
-State format 1:
-  {"format": 1, "bond": "bond0", "boot_id": "...", "time": 1700000000.0,
-   "active": "eth0", "slaves": {"eth0": {"link_failures": 2, "perm_hwaddr": "..."}},
-   "events": [[time, kind, slave, detail], ...]}   # Event records, pruned by age
-
-"time" is when the baseline last changed, not when the last run was: a run
-that finds everything as stored leaves the state as it is (Report.changed
-False), so store.py need not rewrite (and fsync) the file of every quiet
-bond at every check. The events carry what the window needs; a quiet run
-adds nothing to them.
+A run that finds everything as stored leaves the state as it is (Report.changed
+False), so store.py need not rewrite (and fsync) the file of every quiet bond
+at every check. The events carry what the window needs; a quiet run adds
+nothing to them.
 """
 from __future__ import annotations
 
 import time
-from collections import namedtuple
 
+from .baseline import (ABSORBED, COUNTERS, ENSLAVEMENT, FAILOVER, FAILURE, JOINED, LEFT, Event,
+                       Sample, slave_record, upgrade)
 from .findings import Finding, found
 
-FORMAT = 1
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
-FAILURE, FAILOVER, LEFT, JOINED = 'link-failure', 'failover', 'left', 'joined'
-
-# One stored event; detail: failures counted (FAILURE), the new active slave
-# or None for "and back" (FAILOVER), None (LEFT, JOINED).
-Event = namedtuple('Event', 'time kind slave detail')
 
 
 class Report:
@@ -44,6 +36,8 @@ class Report:
         self.failover = None    # text of the last failover in the window
         self.last_failure: dict[str, float] = {}  # slave: when its last failure was seen
         self.counts: dict[str, int] = {}            # slave: failures in the window
+        self.absorbed: dict[str, int] = {}          # slave: absorbed link losses in the window
+        self.no_link_since: dict[str, float] = {}   # slave: without link since an earlier run
         self.findings = list(findings)
 
     @property
@@ -58,45 +52,34 @@ class Report:
                 for slave, count in self.counts.items()]
 
 
-NUMBER, TEXT = (int, float), (str, type(None))
+def samples(bond, instances: dict) -> dict:
+    """{slave: Sample}: what the baseline keeps of each slave of `bond` (a
+    parse.Bond, or an ovs.parse.OvsBond whose members have no carrier fields);
+    `instances`: {slave: its enslavement's identity} (system.enslavements)."""
+    return {s.name: _sample(s, instances.get(s.name))
+            for s in bond.slaves if s.link_failures is not None}
 
 
-def valid_state(state) -> bool:
-    """Is `state` a format-1 state of this program, every field of the type
-    update() relies on? Anything else is foreign or damaged and set aside."""
-    try:
-        return (state['format'] == FORMAT and isinstance(state['time'], NUMBER + (type(None),))
-                and isinstance(state['active'], TEXT) and isinstance(state['boot_id'], TEXT)
-                and all(isinstance(name, str) and isinstance(s['link_failures'], int)
-                        and isinstance(s['perm_hwaddr'], TEXT)
-                        for name, s in state['slaves'].items())
-                and isinstance(state.get('mode'), TEXT)
-                and all(_valid_event(*event) for event in state['events']))
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return False
-
-
-def _valid_event(when, kind, slave, detail) -> bool:
-    return isinstance(when, NUMBER) and isinstance(slave, str) and (
-        kind in (LEFT, JOINED) or (kind == FAILURE and isinstance(detail, int))
-        or (kind == FAILOVER and isinstance(detail, TEXT)))
-
-
-def new_state(bond) -> dict:
-    return {'format': FORMAT, 'bond': bond.name, 'boot_id': None, 'time': None,
-            'mode': None, 'active': None, 'slaves': {}, 'events': []}
+def _sample(slave, instance) -> Sample:
+    carrier, losses = getattr(slave, 'carrier', None), getattr(slave, 'carrier_losses', None)
+    counters = {'link_failures': slave.link_failures}
+    if losses is not None:
+        counters['carrier_losses'] = losses
+    return Sample(slave.perm_hwaddr, instance, counters, carrier == 0 or (
+        carrier is None and getattr(slave, 'operstate', None) == 'down'))
 
 
 def update(state: dict, bond, boot_id: str | None, now: float,
-           window: int, reset: bool = False) -> Report:
+           window: int, reset: bool = False, instances: dict | None = None) -> Report:
     """Record what changed in `state` (in place) since the parse.Bond `bond`
     was last seen, and report the window."""
     report = Report(now, window)
-    state['events'] = [Event(*event) for event in state['events']]
-    state.setdefault('mode', None)  # files written before the mode was stored
+    upgrade(state)
     before = _baseline(state)
     _clamp_future_events(state, now, report)
     first_run = state['time'] is None
+    current = samples(bond, instances or {})
+    compared = False
     if reset:
         state['events'] = []
         report.findings.append(found('baseline-new', 'baseline reset (--reset): current '
@@ -111,18 +94,36 @@ def update(state: dict, bond, boot_id: str | None, now: float,
                                                      f'{bond.mode}): new baseline'))
         state['active'] = None
     else:
-        _compare(state, bond, now, report)
+        _compare(state, bond, current, now, report)
+        compared = True
     # With no active slave now (all down), remember the last one: the next
     # active slave is then seen as the failover it is.
     state.update(boot_id=boot_id, mode=bond.mode, active=bond.active_slave or state['active'],
-                 slaves={s.name: {'link_failures': s.link_failures, 'perm_hwaddr': s.perm_hwaddr}
-                         for s in bond.slaves if s.link_failures is not None})
+                 slaves=_records(state['slaves'] if compared else {}, current, now))
     state['events'] = [e for e in state['events'] if now - max(window, KEEP_EVENTS) < e.time]
     report.changed = first_run or _baseline(state) != before
     if report.changed:
         state['time'] = now
-    _summarise(state['events'], now, window, report)
+    report.no_link_since = {name: since for name, since in (
+        (name, record['no_link_since']) for name, record in state['slaves'].items())
+        if since is not None and since < now}
+    _summarise(state['events'], now, window, report, _absorbed_why(bond))
     return report
+
+
+def _records(stored: dict, current: dict, now: float) -> dict:
+    """The slaves' records to store. Without link now: since when, kept from
+    the last run if the link has not come back in between (no loss counted)."""
+    records = {}
+    for name, sample in current.items():
+        before = stored.get(name)
+        since = None
+        if sample.no_link:
+            kept = before is not None and before['no_link_since'] is not None and \
+                before['counters'].get('carrier_losses') == sample.counters.get('carrier_losses')
+            since = before['no_link_since'] if kept else now
+        records[name] = slave_record(sample, since)
+    return records
 
 
 def _baseline(state: dict) -> tuple:
@@ -143,30 +144,30 @@ def _clamp_future_events(state: dict, now: float, report: Report) -> None:
                                      '(the clock was set back?): kept, dated now'))
 
 
-def _compare(state: dict, bond, now: float, report: Report) -> None:
-    """New events since the last run; counter resets start a new baseline."""
-    _follow_renames(state, bond, report)
+def _compare(state: dict, bond, current: dict, now: float, report: Report) -> None:
+    """New events since the last run: link failures, losses the driver absorbed,
+    slaves that joined or left, failovers."""
+    _follow_renames(state, current, report)
     events = state['events']
     stored = state['slaves']
     failed = set()  # slaves whose link failed since the last run
-    for slave in bond.slaves:
-        before = stored.get(slave.name)
-        if slave.link_failures is None:
-            continue
-        if before is None:
-            events.append(Event(now, JOINED, slave.name, None))
-        elif before['perm_hwaddr'] != slave.perm_hwaddr:
+    for name, sample in current.items():
+        before = stored.get(name)
+        if before is None:  # enslaved since the last run: all it counted is new
+            events.append(Event(now, JOINED, name, None))
+            failures, losses = sample.counters.get('link_failures', 0), None
+        elif before['perm_hwaddr'] != sample.perm_hwaddr:
             report.findings.append(found('baseline-new', 'permanent HW address changed '
-                                         '(NIC replaced?): new baseline', slave.name))
-        elif slave.link_failures < before['link_failures']:
-            report.findings.append(found('baseline-new', 'link failure count went down '
-                                         '(re-enslaved or module reloaded): new baseline',
-                                         slave.name))
-        elif slave.link_failures > before['link_failures']:
-            failed.add(slave.name)
-            events.append(Event(now, FAILURE, slave.name,
-                                slave.link_failures - before['link_failures']))
-    for name in sorted(set(stored) - {s.name for s in bond.slaves}):
+                                         '(NIC replaced?): new baseline', name))
+            continue
+        else:
+            failures, losses = _grown(before, sample, name, report)
+        if failures:
+            failed.add(name)
+            events.append(Event(now, FAILURE, name, failures))
+        if losses is not None and losses > failures:
+            events.append(Event(now, ABSORBED, name, losses - failures))
+    for name in sorted(set(stored) - set(current)):
         events.append(Event(now, LEFT, name, None))
     active, was = bond.active_slave, state['active']
     if was and active and was != active:
@@ -175,41 +176,80 @@ def _compare(state: dict, bond, now: float, report: Report) -> None:
         events.append(Event(now, FAILOVER, was, None))  # failed over and back
 
 
-def _follow_renames(state: dict, bond, report: Report) -> None:
+def _grown(before: dict, sample: Sample, name: str, report: Report) -> tuple:
+    """(link failures, link losses) since the last run; losses None where not
+    known. Enslaved again since (another enslavement identity, or a counter
+    below its stored value), the driver's counters restarted: all they count
+    is new, and the losses are not judged (release and enslavement drop the
+    link themselves)."""
+    old, new = before['counters'], sample.counters
+    common = [counter for counter in new if counter in old]
+    if (None not in (before['instance'], sample.instance)
+            and before['instance'] != sample.instance) or any(new[c] < old[c] for c in common):
+        report.findings.append(found('slave-reenslaved', 'enslaved again since the last run: '
+                                     'its link failures counted from 0', name))
+        restarted = {c: value for c, value in new.items() if COUNTERS.get(c) == ENSLAVEMENT}
+        return restarted.get('link_failures', 0), None
+    grown = {counter: new[counter] - old[counter] for counter in common}
+    return grown.get('link_failures', 0), grown.get('carrier_losses')
+
+
+def _follow_renames(state: dict, current: dict, report: Report) -> None:
     """A slave renamed while enslaved keeps its permanent HW address (and
     the kernel its link failure count): carry its baseline and history over."""
     stored = state['slaves']
     gone = {s['perm_hwaddr']: name for name, s in stored.items()
-            if name not in {slave.name for slave in bond.slaves} and s['perm_hwaddr']}
-    for slave in bond.slaves:
-        old = gone.get(slave.perm_hwaddr) if slave.name not in stored else None
+            if name not in current and s['perm_hwaddr']}
+    for name, sample in current.items():
+        old = gone.get(sample.perm_hwaddr) if name not in stored else None
         if old is None:
             continue
-        stored[slave.name] = stored.pop(old)
-        state['events'] = [e._replace(slave=slave.name) if e.slave == old else e
+        stored[name] = stored.pop(old)
+        state['events'] = [e._replace(slave=name) if e.slave == old else e
                            for e in state['events']]
         if state['active'] == old:
-            state['active'] = slave.name
+            state['active'] = name
         report.findings.append(found('slave-renamed', f'renamed from {old} (same permanent '
-                                     'HW address): its history is kept', slave.name))
+                                     'HW address): its history is kept', name))
 
 
-def _summarise(events: list, now: float, window: int, report: Report) -> None:
+def _absorbed_why(bond) -> str:
+    """Why a link loss left no link failure, as the bond's monitoring explains it
+    (an OVS bond has no ARP monitoring)."""
+    if getattr(bond, 'arp_interval', None):
+        return 'ARP monitoring did not count it'
+    if bond.downdelay:
+        return f'back within downdelay {bond.downdelay} ms'
+    return 'back before the link monitor looked'
+
+
+def _summarise(events: list, now: float, window: int, report: Report, why: str) -> None:
     recent = [e for e in events if now - window < e.time <= now]
-    left = {}
+    left, last_absorbed = {}, {}
     for when, kind, slave, detail in recent:
         if kind == FAILURE:
             report.counts[slave] = report.counts.get(slave, 0) + detail
             report.last_failure[slave] = max(when, report.last_failure.get(slave, when))
+        elif kind == ABSORBED:
+            report.absorbed[slave] = report.absorbed.get(slave, 0) + detail
+            last_absorbed[slave] = max(when, last_absorbed.get(slave, when))
         elif kind == LEFT:
             left[slave] = when
         elif kind == JOINED:
             left.pop(slave, None)
             if when == now:
                 report.findings.append(found('slave-joined', 'joined the bond', slave))
-    for slave, when in left.items():
-        report.findings.append(found('slave-left', f'left the bond since '
-                                                   f'{clock_time(when, now)}', slave))
+    report.findings += [found('link-loss-absorbed', f'lost its link {count} time'
+                              f'{"s" if count != 1 else ""} in the last {span(window)}, last '
+                              f'{ago(now - last_absorbed[slave])}, without a link failure '
+                              f'counted ({why})', slave)
+                        for slave, count in report.absorbed.items()]
+    report.findings += [found('slave-left', f'left the bond since {clock_time(when, now)}', slave)
+                        for slave, when in left.items()]
+    _failover(recent, now, window, report)
+
+
+def _failover(recent: list, now: float, window: int, report: Report) -> None:
     failovers = [e for e in recent if e.kind == FAILOVER]
     if failovers:
         when, _, was, to = failovers[-1]

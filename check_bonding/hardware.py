@@ -187,9 +187,10 @@ class Hardware:
     def facts(self, bond) -> tuple[Stand, ...]:
         """A Stand per slave of `bond` with the port and card facts the rules
         compare, all read now (plugin.BondResource.probe): judging reads
-        nothing. Fewer than two slaves are not judged: (). A slave that is not
-        judged (VM, virtual, unknown) gets no port facts: nothing more is read."""
-        if len(bond.slaves) < 2:
+        nothing. Fewer than two slaves, or sysfs showing another interface of
+        the bond's name, are not judged: (). A slave that is not judged (VM,
+        virtual, unknown) gets no port facts: nothing more is read."""
+        if len(bond.slaves) < 2 or bond.sysfs_elsewhere:
             return ()
         stands = [self.stand(s.name, bond.name) for s in bond.slaves]
         functions = [s.function for s in stands if s.kind == 'pci']

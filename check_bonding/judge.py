@@ -54,6 +54,18 @@ def _bond_state(bond: Bond, expect: Expectation) -> list[Finding]:
     return []
 
 
+def _sysfs_elsewhere(bond: Bond, expect: Expectation) -> list[Finding]:
+    """sysfs shows another interface of this name (system.py says why): the bond
+    is judged from /proc alone, and -v says what that leaves out."""
+    if not bond.sysfs_elsewhere:
+        return []
+    return [found('sysfs-elsewhere', f'sysfs shows another {bond.name} ({bond.sysfs_elsewhere}):'
+                  ' the sysfs of another network namespace (nsenter --net, or the host\'s /sys in'
+                  ' a container; ip netns exec mounts its own): judged from /proc alone; not '
+                  'checked: whether the bond is set down, its MTU and use_carrier, the slaves\' '
+                  'carrier, MTU and hardware')]
+
+
 def _mode(bond: Bond, expect: Expectation) -> list[Finding]:
     if expect.mode and bond.mode != expect.mode:
         return [found('mode-mismatch', f'mode {bond.mode}, expected {expect.mode}')]
@@ -155,6 +167,6 @@ def _speeds(bond: Bond, expect: Expectation) -> list[Finding]:
     return findings
 
 
-RULES = (_bond_state, _mode, _members)  # every bond
+RULES = (_sysfs_elsewhere, _bond_state, _mode, _members)  # every bond
 SLAVE_RULES = (_single_slave, _active_slave, _link_monitoring, _speeds, links.carrier,
                links.mtu, links.min_speed, links.min_links_margin, lacp.judge)  # with slaves

@@ -33,7 +33,8 @@ def judge(bond: Bond, expect) -> list[Finding]:
 def _aggregation(bond: Bond, up: list) -> list[Finding]:
     """Every up slave in the active aggregator; unprivileged readers, who may
     not see the active aggregator, see slaves in different aggregators. Where
-    root sees why (the ports reach different partners), the text says so."""
+    root sees why (the ports reach different partners, or one partner's
+    different LAGs), the text says so."""
     agg = bond.aggregator
     if agg is not None and agg.id is not None:
         outside = [s for s in up if s.aggregator_id != agg.id]
@@ -51,14 +52,19 @@ def _aggregation(bond: Bond, up: list) -> list[Finding]:
 
 
 def _partners(up: list) -> str:
-    """' (different LACP partners: ...; two switches without MLAG?)' where the
-    ports report different partner systems or keys (root only), else ''."""
+    """' (...)' naming what differs between the LACP partners the ports report
+    (root only), else '': another system MAC is another switch (two switches
+    without MLAG?); one system MAC with another key is another LAG
+    (port-channel) on the same switch."""
     known = [s for s in up if s.partner_mac and s.partner_mac.strip('0:')]
     if len({(s.partner_mac, s.partner_key) for s in known}) < 2:
         return ''
-    return (' (different LACP partners: ' + ', '.join(
-        f'{s.name} {s.partner_mac} key {s.partner_key}' for s in known)
-        + '; two switches without MLAG?)')
+    ports = ', '.join(f'{s.name} {s.partner_mac} key {s.partner_key}' for s in known)
+    if len({s.partner_mac for s in known}) > 1:
+        return f' (different LACP partners: {ports}; two switches without MLAG?)'
+    return (f' (one LACP partner {known[0].partner_mac}, different keys: ' + ', '.join(
+        f'{s.name} key {s.partner_key}' for s in known) + '; two LAGs (port-channels) on one '
+        'switch?)')
 
 
 def _partner_state(bond: Bond, up: list) -> list[Finding]:

@@ -23,10 +23,10 @@ from .ifname import valid_bond_name
 EXPECT_KEYS = ('ad_actor_sys_prio', 'ad_actor_system', 'ad_select', 'ad_user_port_key',
                'all_slaves_active', 'arp_all_targets', 'arp_interval', 'arp_ip_target',
                'arp_missed_max', 'arp_validate', 'downdelay', 'fail_over_mac', 'lacp_active',
-               'lacp_rate', 'lp_interval', 'miimon', 'min_links', 'num_grat_arp',
-               'num_unsol_na', 'packets_per_slave', 'peer_notif_delay', 'primary',
-               'primary_reselect', 'resend_igmp', 'tlb_dynamic_lb', 'updelay', 'use_carrier',
-               'xmit_hash_policy')
+               'lacp_rate', 'lp_interval', 'miimon', 'min_links', 'ns_ip6_target',
+               'num_grat_arp', 'num_unsol_na', 'packets_per_slave', 'peer_notif_delay',
+               'primary', 'primary_reselect', 'resend_igmp', 'tlb_dynamic_lb', 'updelay',
+               'use_carrier', 'xmit_hash_policy')
 
 UNKNOWN = 3
 DURATION = re.compile(r'(\d+)([smhd]?)')

@@ -6,6 +6,7 @@ ignored. The records are records.record namedtuples.
 """
 from __future__ import annotations
 
+from .convert import ASCII_WHITESPACE, aggregator_id, speed_of, to_int, value_or_none
 from .records import record
 
 # Kernel mode names (sysfs `mode`, `BONDING_OPTS mode=`) by number, and the
@@ -32,9 +33,6 @@ LACP_BITS = ('activity', 'timeout', 'aggregation', 'synchronization',
 
 MAX_SLAVES = 1024  # more than any NIC count; bounds the work on hostile input
 IFF_UP = 0x1  # in sysfs `flags`: the interface is set up (ip link set up)
-# What the kernel's isspace() and Python's str.strip() agree on; names may
-# hold other (Unicode) spaces, so names are stripped of these only.
-ASCII_WHITESPACE = ' \t\n\r\x0b\x0c'
 
 
 AGGREGATOR_FIELDS = {
@@ -58,6 +56,8 @@ SLAVE_FIELDS = {
     'carrier': None,          # sysfs carrier: 1, 0, or None (unreadable: set down)
     'operstate': None,        # sysfs operstate (up, down, lowerlayerdown, ...)
     'mtu': None,
+    'carrier_losses': None,   # sysfs carrier_down_count (kernel 4.16+): the link lost, ever
+    'no_link_since': None,    # the baseline's: without link since then, across two runs
 }
 BOND_FIELDS = {
     'name': None,
@@ -73,8 +73,9 @@ BOND_FIELDS = {
     'updelay': None,
     'downdelay': None,
     'arp_interval': None,
+    'arp_missed_max': None,   # ARP intervals without a reply before a slave is down
     'arp_targets': (),
-    'ns_targets': (),         # IPv6 targets, kernel 6.0+
+    'ns_targets': None,       # IPv6 targets (kernel 6.0+; None where /proc has no such line)
     'lacp_rate': None,
     'ad_select': None,
     'min_links': None,
@@ -86,6 +87,7 @@ BOND_FIELDS = {
     'flags': None,            # sysfs `flags` (IFF_UP 0x1: set up by the admin)
     'mtu': None,
     'use_carrier': None,      # sysfs: 0 where the driver asks the NIC (ethtool/MII ioctl)
+    'sysfs_elsewhere': None,  # why sysfs shows another interface of this name: not read
 }
 
 
@@ -130,52 +132,6 @@ def port_state_flags(state: int | None) -> list[str]:
     return [name for bit, name in enumerate(LACP_BITS) if state >> bit & 1]
 
 
-def to_int(text: str | None) -> int | None:
-    """Integer of a kernel number, None for 'N/A', 'Unknown', '' or junk."""
-    try:
-        value = int(text.split()[0])
-    except (AttributeError, IndexError, ValueError):
-        return None
-    return value if 0 <= value < 2 ** 63 else None
-
-
-def to_hex(text: str | None) -> int | None:
-    """Integer of a sysfs hex value ('0x1003'), None where absent or junk."""
-    try:
-        return int(text.strip(ASCII_WHITESPACE), 16)
-    except (AttributeError, ValueError):
-        return None
-
-
-def aggregator_id(text: str | None) -> int | None:
-    """An 802.3ad aggregator id; 0 and N/A mean none."""
-    return to_int(text) or None
-
-
-def first_word(text: str | None) -> str | None:
-    """'always' of sysfs 'always 0'; None for an absent or empty value."""
-    words = (text or '').split()
-    return words[0] if words else None
-
-
-def speed_of(text: str | None) -> int | None:
-    """Mbps of a proc or sysfs speed; 0 where the kernel does not know it.
-
-    Kernels print 'Unknown', -1, or (old ones) 65535 for an unknown speed.
-    """
-    if text is None:
-        return None
-    value = to_int(text)
-    return 0 if value is None or value == 65535 or value > 10 ** 7 else value
-
-
-def value_or_none(text: str | None) -> str | None:
-    """The value (an interface name, a duplex, a MAC), None where the kernel
-    shows none ('', 'None', '(none)')."""
-    text = (text or '').strip(ASCII_WHITESPACE)
-    return None if text in ('', 'None', '(none)') else text
-
-
 def _duplex(text: str) -> str | None:
     return None if text.lower() == 'unknown' else text
 
@@ -212,6 +168,7 @@ BOND_KEYS = {
     'Up Delay (ms)': ('updelay', to_int),
     'Down Delay (ms)': ('downdelay', to_int),
     'ARP Polling Interval (ms)': ('arp_interval', to_int),
+    'ARP Missed Max': ('arp_missed_max', to_int),  # kernel 6.0+; before, 2 was fixed
     'ARP IP target/s (n.n.n.n form)': ('arp_targets', _targets),
     'NS IPv6 target/s (xx::xx form)': ('ns_targets', _targets),  # kernel 6.0+
     'LACP rate': ('lacp_rate', _text),
@@ -259,6 +216,16 @@ def _set(fields: dict, keys: dict, key: str, value: str) -> None:
         fields[field] = converted
 
 
+def split_line(line: str) -> tuple:
+    """(key, ':', value) of a /proc line. Keys may hold colons ('NS IPv6
+    target/s (xx::xx form): fd00::1'), values too (MACs, IPv6 addresses): the
+    key ends at the first ': ', or at a final ':' where the value is empty."""
+    key, sep, value = line.partition(': ')
+    if not sep:
+        key, sep, value = (line[:-1], ':', '') if line.endswith(':') else line.partition(':')
+    return key.strip(ASCII_WHITESPACE), sep, value.strip(ASCII_WHITESPACE)
+
+
 def parse_proc(name: str, text: str) -> Bond:
     """Parse the text of /proc/net/bonding/<name> into a Bond.
 
@@ -283,8 +250,7 @@ def parse_proc(name: str, text: str) -> Bond:
             elif slave is None:
                 keys = {}  # LACPDU details outside a slave: not the driver's layout
         else:
-            key, sep, value = line.partition(':')
-            key, value = key.strip(ASCII_WHITESPACE), value.strip(ASCII_WHITESPACE)
+            key, sep, value = split_line(line)
             if not sep:
                 continue
             if key == 'Slave Interface':

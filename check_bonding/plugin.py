@@ -18,12 +18,13 @@ and the identifiers of what it may find (findings.FINDINGS):
   <bond>_failures_window  failures      --failures-* (perfdata)      link-failures, failover,
                                                                      link-failures-tolerated
   <bond> history          history       flaps.update via store       slave-left, failover,
+                                                                     link-loss-absorbed,
                                                                      baseline-new, state-*
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
   <bond> hardware         hardware      shared_hardware.judge        shared-port, shared-nic,
                                                                      hardware-*, lacp-one-partner
-  <bond>_slaves, <slave>_link_failures, _rx_errors, _tx_errors
-                          count         perfdata only                -
+  <bond>_slaves, _absorbed_window, <slave>_link_failures, _carrier_losses, _rx_errors,
+  _tx_errors              count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
 bond-list-mismatch, and for Open vSwitch ovs-needs-root, ovs-unreadable.
 
@@ -104,7 +105,8 @@ class BondResource(nagiosplugin.Resource):
         self.bond = bond
         if bond is None:
             return [nagiosplugin.Metric(self.bond_name, None, context='no-such-bond')]
-        return [*self._judged(bond), *self._history(bond), *self._counters(bond)]
+        history = list(self._history(bond))  # first: the judging reads what it knows
+        return [*self._judged(self.bond), *history, *self._counters(bond)]
 
     def _judged(self, bond):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
@@ -114,7 +116,7 @@ class BondResource(nagiosplugin.Resource):
                                   context='hardware')
         if self.expectation.options:
             yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
-                bond.name, self.expectation.options), context='options')
+                bond, self.expectation.options), context='options')
         if self.drift is not None:
             yield nagiosplugin.Metric(f'{bond.name} drift', self.drift, context='drift')
         yield nagiosplugin.Metric(label(bond.name, 'slaves'), len(bond.slaves), min=0,
@@ -123,11 +125,22 @@ class BondResource(nagiosplugin.Resource):
     def _history(self, bond):
         if self.store is None:
             return
-        self.report = self.store.update(bond, self.system.boot_id())
+        self.report = self.store.update(bond, self.system.boot_id(), self.instances(bond))
+        if self.report.no_link_since:  # links gone across two runs (links.carrier)
+            self.bond = bond._replace(slaves=tuple(s._replace(
+                no_link_since=self.report.no_link_since.get(s.name)) for s in bond.slaves))
         if self.report.failures_known:  # no made-up 0 in the graphs when it is not known
             yield nagiosplugin.Metric(label(bond.name, 'failures_window'), self.report.total,
                                       min=0, context='failures')
+            if any(getattr(s, 'carrier_losses', None) is not None for s in bond.slaves):
+                yield nagiosplugin.Metric(label(bond.name, 'absorbed_window'),
+                                          sum(self.report.absorbed.values()), min=0,
+                                          context='count')
         yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+
+    def instances(self, bond) -> dict:
+        """{slave: the identity of its enslavement} for the flap history."""
+        return self.system.enslavements(bond)
 
     def _counters(self, bond):
         counters = self.system.counters()
@@ -135,6 +148,9 @@ class BondResource(nagiosplugin.Resource):
             if slave.link_failures is not None:
                 yield nagiosplugin.Metric(label(slave.name, 'link_failures'), slave.link_failures,
                                           'c', min=0, context='count')
+            if slave.carrier_losses is not None:
+                yield nagiosplugin.Metric(label(slave.name, 'carrier_losses'),
+                                          slave.carrier_losses, 'c', min=0, context='count')
             nic = counters.get(slave.name)
             if nic is not None:
                 yield nagiosplugin.Metric(label(slave.name, 'rx_errors'), nic.errin, 'c', min=0,

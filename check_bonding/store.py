@@ -20,7 +20,7 @@ import os
 import signal
 import stat
 
-from . import flaps
+from . import baseline, flaps
 from .findings import Finding, found
 
 MAX_STATE = 4 * 1024 * 1024  # bytes; events are pruned by age, a real file is a few KiB
@@ -238,8 +238,9 @@ class BaselineStore:
         """The state file of `bond` (for -v)."""
         return state_path(self.directory, bond, self.tag)
 
-    def update(self, bond, boot_id: str | None) -> flaps.Report:
-        """This run against the stored history; storage trouble is a WARNING."""
+    def update(self, bond, boot_id: str | None, instances: dict | None = None) -> flaps.Report:
+        """This run against the stored history (`instances`: system.enslavements);
+        storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
@@ -247,7 +248,7 @@ class BaselineStore:
                 self.directory_ready = True
             state_file = StateFile(self.path(bond.name), self.owner)
             try:
-                return self._update(state_file, bond, boot_id)
+                return self._update(state_file, bond, boot_id, instances)
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
@@ -268,7 +269,7 @@ class BaselineStore:
         return found('state-unwritable', f'cannot store baseline in {where}: {err.strerror}'
                                          f'{ownership(where)}; {fix}')
 
-    def _update(self, state_file: StateFile, bond, boot_id) -> flaps.Report:
+    def _update(self, state_file: StateFile, bond, boot_id, instances) -> flaps.Report:
         damage = None
         try:
             state_file.open()
@@ -280,12 +281,12 @@ class BaselineStore:
         # take the events of the run before it for events "from the future".
         now = self.clock()
         state = state_file.data
-        if damage is None and state and not flaps.valid_state(state):
+        if damage is None and state and not baseline.valid_state(state):
             damage = 'foreign format'
         problem = self._set_aside(state_file.path, damage, now) if damage else None
         if problem or not state:
-            state = flaps.new_state(bond)
-        report = flaps.update(state, bond, boot_id, now, self.window, self.reset)
+            state = baseline.new_state(bond.name)
+        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, instances)
         if problem:
             report.findings.append(problem)
         if report.changed:  # a quiet bond costs no write and no fsync

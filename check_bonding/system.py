@@ -13,8 +13,9 @@ import re
 
 from .findings import found
 from .ifname import split_names, valid_ifname
-from .parse import (ASCII_WHITESPACE, IFF_UP, Aggregator, Bond, aggregator_id, first_word,
-                    mode_name, parse_proc, speed_of, to_hex, to_int, value_or_none)
+from .convert import (ASCII_WHITESPACE, aggregator_id, first_word, speed_of, to_hex, to_int,
+                      value_or_none)
+from .parse import IFF_UP, Aggregator, Bond, mode_name, parse_proc
 
 _log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 
@@ -37,7 +38,8 @@ SLAVE_LACP_ATTRS = {  # world-readable, unlike the 802.3ad lines of /proc
 BOND_LINK_ATTRS = {'operstate': ('operstate', value_or_none), 'flags': ('flags', to_hex),
                    'mtu': ('mtu', to_int), 'use_carrier': ('bonding/use_carrier', to_int),
                    'min_links': ('bonding/min_links', to_int)}
-SLAVE_LINK_ATTRS = {'carrier': ('carrier', to_int), 'mtu': ('mtu', to_int)}
+SLAVE_LINK_ATTRS = {'carrier': ('carrier', to_int), 'mtu': ('mtu', to_int),
+                    'carrier_losses': ('carrier_down_count', to_int)}
 SLAVE_OPERSTATE = {'operstate': ('operstate', value_or_none)}  # only where carrier is not 1
 AGGREGATOR_ATTRS = {'id': ('ad_aggregator', to_int), 'ports': ('ad_num_ports', to_int),
                     'partner_mac': ('ad_partner_mac', value_or_none)}
@@ -131,10 +133,18 @@ class System:
         return [n for n in dict.fromkeys(candidates) if n and n not in excluded], notes
 
     def _never_set_up(self, name: str) -> bool:
+        """sysfs says down without slaves, and /proc has no slaves either: facts
+        that contradict each other (sysfs of another network namespace) never
+        make a bond idle."""
         flags = to_hex(self.read_optional(f'sys/class/net/{name}/flags'))
         if flags is None or flags & IFF_UP:
             return False
-        return self.read_optional(f'sys/class/net/{name}/bonding/slaves') == ''
+        if self.read_optional(f'sys/class/net/{name}/bonding/slaves') != '':
+            return False
+        try:
+            return not parse_proc(name, self.read('proc/net/bonding/' + name, PROC_LIMIT)).slaves
+        except OSError:  # listed by sysfs only: its word is all there is
+            return True
 
     def read_bond(self, name: str) -> Bond | None:
         """The bond `name`, or None if it does not exist; raises OSError, or
@@ -148,8 +158,30 @@ class System:
             raise ValueError(f'cannot parse {self.path("proc/net/bonding/" + name)}: '
                              'no "Bonding Mode" or "MII Status" line')
         bond = bond._replace(slaves=tuple(s for s in bond.slaves if valid_ifname(s.name)))
+        elsewhere = self._other_interface(bond)
+        if elsewhere:  # judged from /proc alone
+            return bond._replace(sysfs_elsewhere=elsewhere)
         return self._fill_from_sysfs(self._fill_missing(bond, f'sys/class/net/{name}',
                                                         BOND_LINK_ATTRS))
+
+    def _other_interface(self, bond: Bond) -> str | None:
+        """What shows that sysfs describes another interface of this name than
+        /proc (/proc/net follows the reader's network namespace, sysfs the one
+        that mounted it), or None. One read on the normal path: the first
+        slave's permanent address, which no other device has; without it the
+        slave lists. No facts (an old kernel or capture) is no contradiction."""
+        first = bond.slaves[0] if bond.slaves else None
+        if first is not None and first.perm_hwaddr:
+            perm = self.read_optional(f'sys/class/net/{first.name}/bonding_slave/perm_hwaddr')
+            if perm is not None:
+                return None if perm.lower() == first.perm_hwaddr.lower() else (
+                    f'its {first.name} has permanent address {perm}, not {first.perm_hwaddr}')
+        listed = self.read_optional(f'sys/class/net/{bond.name}/bonding/slaves')
+        names = [s.name for s in bond.slaves]
+        if listed is None or sorted(split_names(listed)) == sorted(names):
+            return None
+        return (f'it lists slaves {", ".join(split_names(listed)) or "none"}, /proc '
+                f'{", ".join(names) or "none"}')
 
     def _fill_missing(self, record, directory: str, attrs: dict):
         """`record` with its None fields among `attrs` read from `directory`."""
@@ -192,9 +224,31 @@ class System:
             self._hardware = Hardware(self)
         return self._hardware
 
-    def read_options(self, bond: str, keys) -> dict:
-        """{key: text of sysfs bonding/<key>, None where not shown} (--expect)."""
-        return {key: self.read_optional(f'sys/class/net/{bond}/bonding/{key}') for key in keys}
+    def read_options(self, bond: Bond, keys) -> dict:
+        """{key: text of sysfs bonding/<key>, None where not shown or sysfs is
+        another interface's} (--expect); ns_ip6_target from /proc (sysfs has no
+        such file)."""
+        def value(key):
+            if key == 'ns_ip6_target':
+                return None if bond.ns_targets is None else ' '.join(bond.ns_targets)
+            if bond.sysfs_elsewhere:
+                return None
+            return self.read_optional(f'sys/class/net/{bond.name}/bonding/{key}')
+        return {key: value(key) for key in keys}
+
+    def enslavements(self, bond: Bond) -> dict:
+        """{slave: the identity of its enslavement}: the kernel makes a slave's
+        bonding_slave directory anew at each enslavement, and sysfs (kernfs,
+        Linux 4.13+) numbers its nodes without reuse until reboot: another inode
+        number is a slave released and enslaved again since. One stat each."""
+        ids = {}
+        for slave in () if bond.sysfs_elsewhere else bond.slaves:
+            try:
+                ids[slave.name] = os.stat(self.path(f'sys/class/net/{slave.name}/bonding_slave')
+                                          ).st_ino
+            except OSError:
+                pass
+        return ids
 
     def boot_id(self) -> str | None:
         return self.read_optional('proc/sys/kernel/random/boot_id')

@@ -149,8 +149,9 @@ def bond_facts(bond: Bond) -> list[str]:
     """The driver's settings as /proc shows them, for -vv."""
     facts = [f'driver {bond.driver}', f'miimon {bond.miimon} ms',
              f'updelay {bond.updelay} ms', f'downdelay {bond.downdelay} ms']
-    optional = (('arp_interval', bond.arp_interval), ('arp_ip_target', ','.join(
-        bond.arp_targets + bond.ns_targets)), ('fail_over_mac', bond.fail_over_mac),
+    optional = (('arp_interval', bond.arp_interval), ('arp_missed_max', bond.arp_missed_max),
+        ('arp_ip_target', ','.join(bond.arp_targets)),
+        ('ns_ip6_target', ','.join(bond.ns_targets or ())), ('fail_over_mac', bond.fail_over_mac),
         ('xmit_hash_policy', bond.xmit_hash_policy), ('lacp_rate', bond.lacp_rate),
         ('ad_select', bond.ad_select), ('min_links', bond.min_links), ('MTU', bond.mtu),
         ('use_carrier', bond.use_carrier == 0 and '0 (the driver asks the NIC)'))
@@ -167,6 +168,8 @@ def slave_facts(slave) -> list[str]:
     if slave.speed is not None:
         facts.append(f'{slave.speed or "unknown"} Mbps {slave.duplex or ""}'.rstrip())
     facts.append(f'link failures {slave.link_failures}')
+    if slave.carrier_losses is not None:
+        facts.append(f'carrier losses {slave.carrier_losses}')
     if slave.aggregator_id is not None:
         facts.append(f'aggregator {slave.aggregator_id}')
     if slave.actor_churn is not None:

@@ -1,6 +1,7 @@
 """What the tests share: where the test data lives, and the whole check run
 in-process as Nagios would see it (exit code, output, perfdata)."""
 import io
+import re
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import NamedTuple
@@ -21,6 +22,16 @@ SAMPLES = DATA / 'samples'  # /proc texts of every driver generation
 DRIFT_SAMPLES = DATA / 'drift'  # configuration trees of every format (--config-drift)
 
 
+# One perfdata item: a label, quoted where it holds more than word characters
+# (a quote inside doubled), '=', the value and thresholds up to the next blank.
+PERFDATA_ITEM = re.compile(r"('(?:[^']|'')*'|[^\s'=]+)=(\S*)")
+
+
+def perfdata_items(text: str) -> list:
+    """[(label as printed, value string)] of a perfdata text, quoted labels kept whole."""
+    return PERFDATA_ITEM.findall(text)
+
+
 class Outcome(NamedTuple):
     code: int
     output: str
@@ -33,7 +44,7 @@ class Outcome(NamedTuple):
     def perfdata(self):
         """{label: value string} from the perfdata wherever it is printed."""
         text = self.output.split('|', 1)[1] if '|' in self.output else ''
-        return dict(item.split('=', 1) for item in text.split())
+        return dict(perfdata_items(text))
 
 
 def run_check(argv, clock=None) -> Outcome:

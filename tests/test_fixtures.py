@@ -2,10 +2,15 @@
 `python tests/kernel/scenarios.py --dest tests/data/fixtures`): what the real driver
 printed, checked in a second without booting it. The 802.3ad ones are replayed
 from the root capture and from the unprivileged one (<name>.nobody)."""
+import os
+import shutil
+import subprocess
+import sys
+
 import pytest
 
 from helpers import FIXTURES, run_check
-from expected import EXPECTED, FIXTURES_ONLY, codes
+from expected import EXPECTED, FIXTURES_ONLY, codes, for_user
 
 CASES = [(name, view, expect) for name, expects in {**EXPECTED, **FIXTURES_ONLY}.items()
          for view in ('', '.nobody') if (FIXTURES / f'{name}{view}').is_dir()
@@ -19,6 +24,7 @@ def test_every_scenario_has_a_fixture():
 @pytest.mark.parametrize('name, view, expect', CASES,
                          ids=[f'{n}{v} {e.argv}' for n, v, e in CASES])
 def test_fixture_replay(name, view, expect):
+    expect = for_user(expect, view == '.nobody')
     result = run_check(['--root', FIXTURES / f'{name}{view}', '--no-state', *expect.argv.split()])
     assert result.code in codes(expect), result.output
     for text in expect.texts:
@@ -43,3 +49,115 @@ def test_many_degraded_bonds_keep_the_first_line_short():
     assert result.code == 1 and len(text) < 400, text
     verbose = run_check(['--root', FIXTURES / 'many-degraded', '--no-state', '-v'])
     assert all(f'  warning: b{i} down' in verbose.output for i in range(100))
+
+
+# Issue 20: captures of the real driver, changed between two runs with one state directory
+
+def test_one_bond_name_in_two_namespaces_costs_one_read_and_says_what_it_skipped():
+    """/proc shows this namespace's bond0, sysfs another's: the first slave's permanent
+    address tells them apart (one read, also on a healthy host), and nothing else is
+    read from sysfs for it."""
+    def reads(tree):
+        output = run_check(['--root', FIXTURES / tree, '--no-state', '-vvv']).output
+        return [line.split(str(FIXTURES / tree) + '/')[1].split()[0].rstrip(':')
+                for line in output.splitlines() if 'read ' in line and '/sys/' in line]
+    healthy = reads('ab-healthy')
+    assert [r for r in healthy if 'bonding_slave' in r or '/bonding/' in r] == [
+        'sys/class/net/eth0/bonding_slave/perm_hwaddr', 'sys/class/net/bond0/bonding/use_carrier',
+        'sys/class/net/bond0/bonding/min_links']
+    assert reads('netns-one-name-healthy') == [
+        'sys/class/net/vA/bonding_slave/perm_hwaddr', 'sys/class/net/bond0/bonding/slaves']
+
+
+def test_a_capture_under_two_namespaces_says_so_and_replays_alike(tmp_path):
+    tree = FIXTURES / 'netns-one-name-healthy'
+    capture = subprocess.run([sys.executable, '-m', 'check_bonding', '--root', tree,
+                              '--capture', tmp_path / 'copy'], capture_output=True, text=True)
+    assert capture.returncode == 0, capture.stdout + capture.stderr
+    assert ('  note: bond0: sysfs shows another bond0 (it lists slaves x0, x1, /proc vA, vB): the '
+            'sysfs of another network namespace, copied as it is; the check judges it from /proc '
+            'alone\n') in capture.stdout
+    replay = run_check(['--root', tmp_path / 'copy', '--no-state', '-v'])
+    assert replay.code == 0 and 'ok: sysfs shows another bond0' in replay.output
+
+
+def test_a_capture_keeps_the_carrier_counters_and_replays_alike(tmp_path):
+    tree = FIXTURES / 'ab-downdelay-flap'
+    subprocess.run([sys.executable, '-m', 'check_bonding', '--root', tree, '--capture',
+                    tmp_path / 'copy'], check=True, capture_output=True)
+    for name in ('carrier_changes', 'carrier_up_count', 'carrier_down_count'):
+        assert (tmp_path / 'copy/sys/class/net/eth0' / name).read_text() == \
+            (tree / 'sys/class/net/eth0' / name).read_text()
+    assert run_check(['--root', tmp_path / 'copy', '--no-state']).output == \
+        run_check(['--root', tree, '--no-state']).output
+
+
+def two_runs(tmp_path, fixture, change, clock=(1000, 1300)):
+    """The check on a copy of `fixture`, `change(tree)`, the check again (one state dir)."""
+    tree = tmp_path / 'tree'
+    shutil.copytree(FIXTURES / fixture, tree, symlinks=True)
+    argv = ['--root', tree, '-b', 'bond0', '--state-dir', tmp_path / 'state']
+    first = run_check(argv, clock=lambda: clock[0])
+    change(tree)
+    return first, run_check([*argv, '-v'], clock=lambda: clock[1])
+
+
+def bump(path, by=1):
+    path.write_text(f'{int(path.read_text()) + by}\n')
+
+
+def test_a_link_loss_the_driver_absorbed_is_a_warning_of_its_own(tmp_path):
+    """Item 4 on a capture: carrier_down_count one more, Link Failure Count as it was."""
+    first, second = two_runs(tmp_path, 'ab-downdelay-flap', lambda tree: bump(
+        tree / 'sys/class/net/eth0/carrier_down_count'))
+    assert first.code == 0
+    assert second.code == 1 and second.first_line.startswith(
+        'BONDING WARNING - bond0: eth0 lost its link 1 time in the last 1h, last 0 s ago, '
+        'without a link failure counted (back within downdelay 3000 ms)'), second.output
+    assert second.perfdata['bond0_absorbed_window'] == '1;;;0'
+    lowered = run_check(['--root', tmp_path / 'tree', '-b', 'bond0', '--state-dir',
+                         tmp_path / 'state', '--state', 'link-loss-absorbed=ok'],
+                        clock=lambda: 1400)
+    assert lowered.code == 0
+
+
+def test_a_slave_enslaved_anew_has_its_new_failure_counted(tmp_path):
+    """Item 5 on a capture: the count as stored, but the bonding_slave directory made
+    anew (as the kernel does at each enslavement): another identity."""
+    def reenslave(tree):
+        slave = tree / 'sys/devices/virtual/net/eth0/bonding_slave'
+        shutil.copytree(slave, slave.with_name('again'))  # made while the old one is there:
+        shutil.rmtree(slave)                               # another inode number
+        slave.with_name('again').rename(slave)
+    first, second = two_runs(tmp_path, 'ab-reenslaved-flap', reenslave)
+    assert first.code == 0
+    assert second.code == 1 and second.first_line.startswith(
+        'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h'), second.output
+    assert '  ok: eth0 enslaved again since the last run: its link failures counted from 0' \
+        in second.output
+
+
+ISSUE_20 = ('netns-one-name-healthy', 'netns-one-name-degraded', 'arp-ns6-targets',
+            'arp-missed-max-active-nocarrier', 'lacp-actor-options', 'lacp-one-switch-two-lags',
+            'ab-downdelay-flap', 'ab-reenslaved-flap')
+AS_NOBODY = [(name, view, expect) for name, view, expect in CASES if name in ISSUE_20]
+
+
+@pytest.mark.parametrize('name, view, expect', AS_NOBODY,
+                         ids=[f'{n}{v} {e.argv}' for n, v, e in AS_NOBODY])
+def test_fixture_replay_as_nobody(name, view, expect, tmp_path):
+    """The new scenarios' replays run by the user nobody itself, as NRPE would: one
+    clear first line and the exit code the expectation gives, never a traceback."""
+    if os.geteuid() != 0 or not shutil.which('setpriv'):
+        pytest.skip('needs root (to become nobody) and setpriv')
+    expect = for_user(expect, view == '.nobody')
+    argv = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable,
+            '-m', 'check_bonding', '--root', str(FIXTURES / f'{name}{view}'), '--no-state',
+            *expect.argv.split()]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd='/')
+    if run.returncode == 126 or 'Permission denied' in run.stderr:
+        pytest.skip(f'nobody cannot run {sys.executable}: {run.stderr.strip()[:100]}')
+    assert 'Traceback' not in run.stdout + run.stderr
+    assert run.returncode in codes(expect), run.stdout + run.stderr
+    for text in expect.texts:
+        assert text in run.stdout

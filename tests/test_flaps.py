@@ -3,7 +3,7 @@ import copy
 
 from nagiosplugin.state import Ok, Warn
 
-from check_bonding import flaps
+from check_bonding import baseline, flaps
 from check_bonding.parse import Bond, Slave
 
 HOUR = 3600
@@ -21,9 +21,9 @@ class History:
     def __init__(self):
         self.state = None
 
-    def run(self, b, now, boot='boot-1', window=HOUR, reset=False):
-        self.state = copy.deepcopy(self.state) if self.state else flaps.new_state(b)
-        return flaps.update(self.state, b, boot, now, window, reset)
+    def run(self, b, now, boot='boot-1', window=HOUR, reset=False, instances=None):
+        self.state = copy.deepcopy(self.state) if self.state else baseline.new_state(b.name)
+        return flaps.update(self.state, b, boot, now, window, reset, instances)
 
 
 def texts(report, state=None):
@@ -101,8 +101,8 @@ def test_events_from_the_future_are_kept_for_one_window_after_a_clock_step_back(
     h.run(bond((2, 0)), 10060)
     report = h.run(bond((2, 0)), 5000)  # the clock went back
     assert report.total == 2 and report.changed
-    assert [(e.time, e.kind) for e in h.state['events']] == [(5000, flaps.FAILURE),
-                                                            (5000, flaps.FAILOVER)]
+    assert [(e.time, e.kind) for e in h.state['events']] == [(5000, baseline.FAILURE),
+                                                            (5000, baseline.FAILOVER)]
     assert ('clock-stepped-back', '2 stored events dated after now (the clock was set back?): '
                                   'kept, dated now') in [(f.name, f.text) for f in report.findings]
     assert h.run(bond((2, 0)), 5000 + HOUR - 1).total == 2
@@ -133,14 +133,17 @@ def test_a_mode_change_starts_a_new_baseline_not_a_failover():
     assert h.run(bond(active='eth1')._replace(mode='balance-alb'), 120).failover is None
 
 
-def test_counter_going_down_is_a_new_baseline_not_a_failure():
+def test_a_count_that_went_down_was_reenslaved_and_counts_from_zero():
     h = History()
     h.run(bond((5, 5)), 0)
     report = h.run(bond((0, 5)), 60)
     assert report.total == 0
-    assert texts(report) == ['eth0 link failure count went down (re-enslaved or module '
-                             'reloaded): new baseline']
+    assert texts(report) == ['eth0 enslaved again since the last run: its link failures '
+                             'counted from 0']
     assert h.run(bond((1, 5)), 120).counts == {'eth0': 1}
+    h2 = History()
+    h2.run(bond((5, 5)), 0)
+    assert h2.run(bond((2, 5)), 60).counts == {'eth0': 2}  # failed twice since re-enslaved
 
 
 def test_nic_replacement_is_a_new_baseline():
@@ -185,10 +188,10 @@ def test_a_quiet_run_leaves_the_state_as_it_was_and_a_change_dates_it():
     assert h.run(bond((1, 0)), 0).changed
     first = copy.deepcopy(h.state)
     assert not h.run(bond((1, 0)), 60).changed
-    assert h.state == first and h.state['time'] == 0 and flaps.valid_state(h.state)
+    assert h.state == first and h.state['time'] == 0 and baseline.valid_state(h.state)
     assert h.run(bond((1, 0)), 120, reset=True).total == 0 and h.state == first
     assert h.run(bond((2, 0)), 180).changed
-    assert h.state['time'] == 180 and h.state['slaves']['eth0']['link_failures'] == 2
+    assert h.state['time'] == 180 and h.state['slaves']['eth0']['counters']['link_failures'] == 2
     h.run(bond((2, 0), active='eth1'), 240)
     assert h.state['time'] == 240 and h.state['active'] == 'eth1'
     h.run(bond((2, 0), active='eth1'), 241 + HOUR * 24)  # only the events aged out
@@ -196,11 +199,121 @@ def test_a_quiet_run_leaves_the_state_as_it_was_and_a_change_dates_it():
 
 
 def test_foreign_or_damaged_states_are_not_valid():
-    assert not flaps.valid_state({'format': 2})
-    assert not flaps.valid_state({'cookie': 1})
-    assert not flaps.valid_state([])
+    assert not baseline.valid_state({'format': 2})
+    assert not baseline.valid_state({'cookie': 1})
+    assert not baseline.valid_state([])
 
 
 def test_span_and_ago_wording():
     assert [flaps.span(s) for s in (3600, 1800, 86400, 90)] == ['1h', '30m', '1d', '90s']
     assert [flaps.ago(s) for s in (5, 240, 7200)] == ['5 s ago', '4 min ago', '2.0 h ago']
+
+
+# Issue 20: what Link Failure Count misses (items 4, 5), and files of the release before.
+
+def slaves(bond_, **fields):
+    """bond_ with each slave's fields set from tuples: carrier_losses=(1, 0)."""
+    return bond_._replace(slaves=tuple(s._replace(**{k: v[i] for k, v in fields.items()})
+                                       for i, s in enumerate(bond_.slaves)))
+
+
+def test_a_link_loss_shorter_than_downdelay_is_reported_though_no_failure_was_counted():
+    h = History()
+    assert h.run(slaves(bond(), carrier_losses=(1, 1)), 0).absorbed == {}
+    report = h.run(slaves(bond()._replace(downdelay=3000), carrier_losses=(2, 1)), 60)
+    assert report.total == 0 and report.absorbed == {'eth0': 1}
+    assert [(f.name, f.state) for f in report.findings] == [('link-loss-absorbed', Warn)]
+    assert texts(report) == ['eth0 lost its link 1 time in the last 1h, last 0 s ago, without '
+                             'a link failure counted (back within downdelay 3000 ms)']
+    later = h.run(slaves(bond(), carrier_losses=(2, 1)), 60 + HOUR + 1)
+    assert later.absorbed == {} and texts(later, Warn) == []  # the window passed
+
+
+def test_losses_the_driver_counted_are_link_failures_not_absorbed_losses():
+    h = History()
+    h.run(slaves(bond(), carrier_losses=(1, 1)), 0)
+    report = h.run(slaves(bond((1, 0)), carrier_losses=(4, 1)), 60)
+    assert report.counts == {'eth0': 1} and report.absorbed == {'eth0': 2}
+
+
+def test_a_reenslaved_slave_with_the_same_count_has_its_new_failure_counted():
+    """Flapped once (count 1, stored), released and enslaved again (count 0), flapped
+    again (count 1): equal counts, but another enslavement (sysfs identity)."""
+    h = History()
+    h.run(slaves(bond((1, 0)), carrier_losses=(2, 1)), 0, instances={'eth0': 10, 'eth1': 11})
+    report = h.run(slaves(bond((1, 0)), carrier_losses=(4, 1)), 60,
+                   instances={'eth0': 20, 'eth1': 11})
+    assert report.counts == {'eth0': 1}
+    assert report.absorbed == {}  # the release and enslavement drop the link themselves
+    assert 'eth0 enslaved again since the last run: its link failures counted from 0' in \
+        texts(report, Ok)
+    assert h.run(slaves(bond((1, 0)), carrier_losses=(4, 1)), 120,
+                 instances={'eth0': 20, 'eth1': 11}).counts == {'eth0': 1}  # nothing new
+
+
+def test_an_unknown_enslavement_identity_is_no_reset():
+    h = History()
+    h.run(bond((1, 0)), 0, instances={'eth0': 10})
+    assert h.run(bond((1, 0)), 60, instances={}).total == 0
+    assert h.run(bond((1, 0)), 120, instances={'eth0': 30}).total == 0  # stored None
+
+
+def test_a_slave_that_joined_since_the_last_run_counts_its_failures():
+    h = History()
+    h.run(bond(names=('eth0',)), 0)
+    report = h.run(bond((0, 2)), 60)
+    assert report.counts == {'eth1': 2} and 'eth1 joined the bond' in texts(report, Ok)
+
+
+def test_a_link_gone_at_two_runs_is_told_and_one_that_came_back_between_is_not():
+    h = History()
+    gone = slaves(bond(), carrier=(0, 1), carrier_losses=(3, 1))
+    assert h.run(gone, 0).no_link_since == {}
+    assert h.run(gone, 60).no_link_since == {'eth0': 0}
+    back_and_gone = slaves(bond(), carrier=(0, 1), carrier_losses=(4, 1))
+    assert h.run(back_and_gone, 120).no_link_since == {}  # lost again since: a new loss
+    assert h.run(back_and_gone, 180).no_link_since == {'eth0': 120}
+    assert h.run(slaves(bond(), carrier=(1, 1), carrier_losses=(4, 1)), 240).no_link_since == {}
+
+
+FORMAT_1 = {'format': 1, 'bond': 'bond0', 'boot_id': 'boot-1', 'time': 1000.0,
+            'mode': 'active-backup', 'active': 'eth0',
+            'slaves': {'eth0': {'link_failures': 2, 'perm_hwaddr': 'aa:01'},
+                       'eth1': {'link_failures': 0, 'perm_hwaddr': 'aa:02'}},
+            'events': [[1000.0, 'link-failure', 'eth0', 2]]}
+
+
+def test_a_file_of_the_release_before_keeps_its_baseline_and_history():
+    assert baseline.valid_state(copy.deepcopy(FORMAT_1))
+    h = History()
+    h.state = copy.deepcopy(FORMAT_1)
+    report = h.run(slaves(bond((3, 0)), carrier_losses=(5, 1)), 1600,
+                   instances={'eth0': 7, 'eth1': 8})
+    assert [f.name for f in report.findings if f.name == 'baseline-new'] == []
+    assert report.counts == {'eth0': 3}  # 2 stored in the window + 1 new
+    assert report.absorbed == {}  # carrier_losses is new to the baseline: it starts now
+    assert h.state['format'] == 2 and baseline.valid_state(h.state)
+    assert h.state['slaves']['eth0'] == {'perm_hwaddr': 'aa:01', 'instance': 7,
+                                         'no_link_since': None,
+                                         'counters': {'link_failures': 3, 'carrier_losses': 5}}
+    assert h.run(slaves(bond((3, 0)), carrier_losses=(6, 1)), 1700,
+                 instances={'eth0': 7, 'eth1': 8}).absorbed == {'eth0': 1}
+
+
+def test_a_counter_the_baseline_does_not_know_yet_joins_without_a_format_change():
+    state = baseline.new_state('bond0')
+    flaps.update(state, bond(), 'boot', 0, HOUR)
+    state['slaves']['eth0']['counters']['churned'] = 4  # what a later release may keep
+    assert baseline.valid_state(state)
+    assert flaps.update(state, bond(), 'boot', 60, HOUR).total == 0
+
+
+def test_a_record_of_this_format_with_what_update_cannot_use_is_not_valid():
+    state = baseline.new_state('bond0')
+    flaps.update(state, bond(), 'boot', 0, HOUR)
+    for field, value in (('counters', {'link_failures': -1}), ('counters', []),
+                         ('instance', 'x'), ('no_link_since', 'yesterday')):
+        damaged = copy.deepcopy(state)
+        damaged['slaves']['eth0'][field] = value
+        assert not baseline.valid_state(damaged), (field, value)
+    assert not baseline.valid_state({**state, 'format': 3})

@@ -140,7 +140,7 @@ def test_a_blocking_read_honours_the_timeout_and_keeps_the_baseline(check, monke
     assert result.code == 3
     assert result.first_line == 'BONDING UNKNOWN - timeout: no result within 1s (-t)'
     assert 'Traceback' not in result.output
-    assert baseline.read_bytes() == before and json.loads(before)['format'] == 1
+    assert baseline.read_bytes() == before and json.loads(before)['format'] == 2
 
 
 def test_an_internal_error_is_one_unknown_line_even_with_verbose(check, monkeypatch):
@@ -192,18 +192,21 @@ json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(['time', 'active', 'boot_id', 'slaves', 'events', 'samples', 'eth0',
-                        'link_failures', 'perm_hwaddr', 'event']), json_value)
+                        'perm_hwaddr', 'instance', 'no_link_since', 'counters', 'link_failures',
+                        'event', 'format']), json_value)
 def test_a_damaged_state_file_of_the_right_format_is_set_aside_never_a_crash(field, value):
-    from check_bonding import flaps
+    from check_bonding import baseline, flaps
     from check_bonding.parse import Bond, Slave
     from check_bonding.store import BaselineStore
     bond = Bond(name='bond0', active_slave='eth0', slaves=(
         Slave(name='eth0', mii_status='up', link_failures=1, perm_hwaddr='aa'),))
-    state = flaps.new_state(bond)
+    state = baseline.new_state(bond.name)
     flaps.update(state, bond, 'boot', 1000, 3600)
-    if field in ('eth0', 'link_failures', 'perm_hwaddr'):
+    if field in ('eth0', 'perm_hwaddr', 'instance', 'no_link_since', 'counters'):
         target = state['slaves']['eth0'] if field != 'eth0' else state['slaves']
         target[field] = value
+    elif field == 'link_failures':
+        state['slaves']['eth0']['counters'][field] = value
     elif field == 'event':
         state['events'].append(value)
     else:
@@ -213,9 +216,9 @@ def test_a_damaged_state_file_of_the_right_format_is_set_aside_never_a_crash(fie
             json.dump(state, out)
         report = BaselineStore(directory, '/', 3600, False, lambda: 2000).update(bond, 'boot')
         with open(f'{directory}/bond0.json') as stored:
-            assert flaps.valid_state(json.load(stored))
+            assert baseline.valid_state(json.load(stored))
     damaged = [f.text for f in report.findings if 'set aside' in f.text]
-    assert flaps.valid_state(state) or damaged
+    assert baseline.valid_state(state) or damaged
 
 
 def test_names_are_bytes_split_on_ascii_space_and_printed_escaped(tmp_path):

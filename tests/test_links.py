@@ -87,12 +87,49 @@ def test_min_links_margin_is_a_note():
         ('min-links-margin', Ok, 'min_links 2: the next lost link takes the bond down')]
 
 
-def test_mtu_mismatch_between_bond_and_slave_or_among_slaves():
-    assert findings(bond(mtus=(1500, 9000)), names=('mtu-mismatch',)) == [
-        ('mtu-mismatch', Warn, 'MTU 1500 on bond0 but 9000 on eth1')]
-    assert findings(bond(mtus=(1500, 9000))._replace(mtu=None), names=('mtu-mismatch',)) == [
-        ('mtu-mismatch', Warn, 'MTU 1500 but 9000 on eth1')]
-    assert findings(bond(), names=('mtu-mismatch',)) == []
+def test_a_slave_mtu_below_the_bonds_loses_frames_and_above_it_is_a_note():
+    """Issue 20 item 9: the bond sends at most its own MTU; only a slave below it
+    drops the larger frames."""
+    mtus = ('mtu-mismatch', 'mtu-larger')
+    assert findings(bond(mtus=(1500, 1400)), names=mtus) == [
+        ('mtu-mismatch', Warn, 'MTU 1500 on bond0 but 1400 on eth1')]
+    assert findings(bond(mtus=(1500, 9000)), names=mtus) == [
+        ('mtu-larger', Ok, 'MTU 1500 on bond0 but 9000 on eth1: nothing lost, the bond sends '
+                           'at most its own MTU')]
+    assert [state for _, state, _ in findings(bond(mtus=(9000, 1500), mtu=9000), names=mtus)] \
+        == [Warn]
+    assert findings(bond(mtus=(1500, 9000))._replace(mtu=None), names=mtus) == [
+        ('mtu-mismatch', Warn, 'MTU 1500 but 9000 on eth1')]  # which one is right: unknown
+    assert findings(bond(), names=mtus) == []
+
+
+def arp(carriers=(0, 1), active='eth0', missed=None, **fields):
+    return bond(carriers=carriers, active=active, arp_interval=1000, arp_missed_max=missed,
+                arp_targets=('192.0.2.1',), **fields)
+
+
+def test_arp_monitoring_keeps_a_dead_active_slave_up_for_missed_intervals():
+    """Issue 20 item 3: the ARP monitor never looks at the carrier; with arp_missed_max
+    over 1 its next poll does not see the loss either."""
+    assert findings(arp(missed=10), names=('no-carrier',)) == [
+        ('no-carrier', Critical, 'eth0 has no carrier but the bond counts it up (ARP '
+                                 'monitoring ignores the carrier: up to 10 x 1000 ms without a '
+                                 'reply before it fails over)')]
+    assert findings(arp(carriers=(1, 0), missed=10), names=('no-carrier',))[0][1] == Warn
+    assert findings(arp(missed=None), names=('no-carrier',))[0][1] == Critical  # 2 before 6.0
+    assert findings(arp(missed=1), names=('no-carrier',)) == [
+        ('no-carrier', Ok, 'eth0 has no carrier but the bond counts it up (its link monitor '
+                           'has not seen it yet)')]
+    assert findings(arp(mode='balance-rr', active=None, carriers=(1, 0), missed=3),
+                    names=('no-carrier',))[0][1] == Critical
+
+
+def test_a_carrier_gone_at_the_last_check_too_is_missed_by_any_monitor():
+    b = bond(miimon=100, carriers=(0, 1), use_carrier=0)
+    b = b._replace(slaves=(b.slaves[0]._replace(no_link_since=1000.0), b.slaves[1]))
+    assert findings(b, names=('no-carrier',)) == [
+        ('no-carrier', Critical, 'eth0 has no carrier but the bond counts it up (none at the '
+                                 'last check either: its link monitor misses it)')]
 
 
 def test_min_speed_floor():

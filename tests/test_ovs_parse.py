@@ -250,7 +250,7 @@ def test_the_whole_check_on_hostile_ovs_answers_stays_within_the_plugin_api(
     """Any names and bytes in a captured tree: exit 0-3, one valid first line,
     unique perfdata labels."""
     import re
-    from helpers import run_check
+    from helpers import perfdata_items, run_check
     root = tmp_path_factory.mktemp('hostile')
     (root / 'ovs-appctl').mkdir()
     (root / 'ovs-appctl' / 'bond-list').write_text('bond\ttype\trecircID\tmembers\n' + ''.join(
@@ -262,6 +262,6 @@ def test_the_whole_check_on_hostile_ovs_answers_stays_within_the_plugin_api(
     assert result.code in (0, 1, 2, 3)
     assert re.fullmatch(r"BONDING (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| .+)?",
                         result.first_line), result.output
-    labels = [item.split('=')[0] for item in result.output.split('|', 1)[-1].split()
-              if '=' in item] if '|' in result.output else []
+    labels = [label for label, _ in perfdata_items(result.output.split('|', 1)[-1])] \
+        if '|' in result.output else []
     assert len(labels) == len(set(labels)), result.output

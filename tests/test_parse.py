@@ -2,9 +2,9 @@
 
 import pytest
 
-from check_bonding.parse import mode_name, parse_proc, port_state_flags, speed_of
+from check_bonding.parse import mode_name, parse_proc, port_state_flags, speed_of, split_line
 
-from helpers import SAMPLES
+from helpers import FIXTURES, SAMPLES
 
 
 def sample(name):
@@ -111,3 +111,19 @@ def test_lacp_pdu_details_count_only_inside_a_slave():
     assert parse_proc('b', 'details partner lacp pdu:\n    port state: 1\n').slaves == ()
     bond = parse_proc('b', 'Slave Interface: eth0\ndetails partner lacp pdu:\n  port state: 1\n')
     assert bond.slave('eth0').partner_port_state == 1
+
+
+def test_keys_with_colons_are_read_whole():
+    """Issue 20 item 2: the IPv6 target line's key holds '::'; values hold colons too."""
+    text = (FIXTURES / 'arp-ns6-targets/proc/net/bonding/bond0').read_text()
+    bond = parse_proc('bond0', text)
+    assert (bond.arp_interval, bond.arp_missed_max, bond.arp_targets, bond.ns_targets) == (
+        100, 10, (), ('fd00::1',))
+    assert parse_proc('bond0', text.replace('fd00::1', 'fd00::1, 2001:db8::5')).ns_targets == (
+        'fd00::1', '2001:db8::5')
+    assert parse_proc('bond0', text.replace(': fd00::1', ':')).ns_targets == ()
+    assert parse_proc('bond0', 'MII Status: up\n').ns_targets is None  # no such line: not shown
+    assert split_line('Partner Mac Address: 00:11:22:33:44:55')[::2] == (
+        'Partner Mac Address', '00:11:22:33:44:55')
+    assert split_line('MII Status:up')[::2] == ('MII Status', 'up')
+    assert not split_line('no colon here')[1]

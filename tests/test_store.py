@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from check_bonding import flaps
+from check_bonding import baseline, flaps
 from check_bonding.parse import Bond, Slave
 from check_bonding.store import BaselineStore, default_state_dir, root_tag, state_path
 from helpers import EXAMPLES
@@ -42,7 +42,7 @@ def test_state_survives_between_runs_and_counts_a_flap(state_dir):
     path = state_path(str(state_dir), 'bond0', root_tag('/'))
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     assert oct(os.stat(state_dir).st_mode & 0o777) == '0o700'
-    assert flaps.valid_state(json.load(open(path)))
+    assert baseline.valid_state(json.load(open(path)))
 
 
 def test_one_file_per_root_and_bond(state_dir):
@@ -70,7 +70,7 @@ def test_damaged_or_foreign_file_is_set_aside_with_a_warning(state_dir, content,
     assert warnings(report) == [f'state file {path} {why}: set aside as {path}.bad-1000, '
                                 'new baseline'] or why in warnings(report)[0]
     assert (state_dir / 'bond0.json.bad-1000').read_text(encoding='latin-1') == content
-    assert flaps.valid_state(json.load(open(path)))
+    assert baseline.valid_state(json.load(open(path)))
 
 
 def test_symlinked_state_file_is_refused(state_dir, tmp_path):
@@ -152,8 +152,8 @@ def test_concurrent_runs_serialise_and_none_loses_its_update(state_dir):
     errors = [p.communicate(timeout=120)[1] for p in runs]
     assert [p.returncode for p in runs] == [0] * 24, errors
     state = json.load(open(state_path(str(state_dir), 'bond0', root_tag('/'))))
-    assert flaps.valid_state(state)
-    joined = sorted(e[2] for e in state['events'] if e[1] == flaps.JOINED)
+    assert baseline.valid_state(state)
+    joined = sorted(e[2] for e in state['events'] if e[1] == baseline.JOINED)
     assert joined == sorted(f'x{n}' for n in range(24))
 
 
@@ -189,7 +189,7 @@ def test_sigkill_at_random_points_always_leaves_a_loadable_baseline(state_dir):
         for w in writers:
             w.send_signal(signal.SIGKILL)
             w.wait()
-        assert flaps.valid_state(json.load(open(path)))
+        assert baseline.valid_state(json.load(open(path)))
     report = store(state_dir, time.time()).update(bond(10 ** 6), 'boot')
     assert report.total > 0
     assert not [w for w in warnings(report) if 'state' in w or 'baseline' in w]
@@ -298,7 +298,7 @@ def test_a_full_disk_stores_no_torn_baseline_and_says_so():
         filler.unlink()
         report = store(state_dir, 1900).update(many_slaves(200), 'boot')
         assert warnings(report) == []
-        assert flaps.valid_state(json.loads((state_dir / 'bond0.json').read_text()))
+        assert baseline.valid_state(json.loads((state_dir / 'bond0.json').read_text()))
         assert sorted(p.name for p in state_dir.iterdir()) == ['bond0.json']
     finally:
         subprocess.run(['umount', str(top)], check=True)
@@ -319,3 +319,24 @@ def test_a_damaged_file_that_cannot_be_replaced_is_set_aside_once(state_dir, mon
     assert 'set aside as' in first[0] and 'set aside before' in second[0]
     assert all('No space left on device' in w[-1] for w in (first, second))
     assert sorted(p.name for p in state_dir.iterdir()) == ['bond0.json', 'bond0.json.bad-1000']
+
+
+def test_a_file_of_the_release_before_loads_with_its_baseline_and_is_upgraded(state_dir):
+    """Issue 20: state format 2; a format 1 file (1.0.0) is no 'damaged' file and no
+    new baseline: its count is the baseline, its events stay in the window."""
+    state_dir.mkdir()
+    path = state_path(str(state_dir), 'bond0', root_tag('/'))
+    with open(path, 'w') as out:
+        json.dump({'format': 1, 'bond': 'bond0', 'boot_id': 'boot', 'time': 900.0,
+                   'mode': 'active-backup', 'active': 'eth0',
+                   'slaves': {'eth0': {'link_failures': 1, 'perm_hwaddr': 'aa:01'}},
+                   'events': [[900.0, 'link-failure', 'eth0', 1]]}, out)
+    os.chmod(path, 0o600)
+    report = store(state_dir, 1000).update(bond(2), 'boot', {'eth0': 42})
+    assert [f.name for f in report.findings] == []
+    assert report.counts == {'eth0': 2}  # the stored event and the new failure
+    upgraded = json.load(open(path))
+    assert upgraded['format'] == 2 and baseline.valid_state(upgraded)
+    assert upgraded['slaves']['eth0'] == {'perm_hwaddr': 'aa:01', 'instance': 42,
+                                          'no_link_since': None,
+                                          'counters': {'link_failures': 2}}

@@ -10,7 +10,8 @@ flap history treat it as they treat a kernel bond.
 from __future__ import annotations
 
 from ..ifname import OVS_PREFIX, valid_ifname, valid_ovs_port
-from ..parse import LACP_BITS, to_int
+from ..convert import to_int
+from ..parse import LACP_BITS
 from ..system import natural
 from ..records import record
 

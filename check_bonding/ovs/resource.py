@@ -11,7 +11,7 @@ import nagiosplugin
 
 from ..findings import found
 from ..ifname import OVS_PREFIX, is_ovs
-from ..parse import to_int
+from ..convert import to_int
 from ..plugin import BondResource
 from ..wording import label
 from . import source
@@ -35,6 +35,10 @@ class OvsBondResource(BondResource):
     def judge(self, bond) -> list:
         from .rules import judge
         return judge(bond, self.expectation)
+
+    def instances(self, bond) -> dict:
+        """OVS members are no bonding slaves: no enslavement to tell apart."""
+        return {}
 
     def _judged(self, bond):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,

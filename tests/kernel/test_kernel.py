@@ -7,7 +7,8 @@ and must give what tests/expected.py says. Two boots run in parallel.
 """
 import pytest
 
-from expected import AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, Expect, codes
+from expected import (AS_CONFIGURED, EXPECTED, FLAP, LIVE_ONLY, MODE_CHANGED, RENAMED, Expect,
+                      codes, for_user)
 from kernel import scenarios, uml
 
 pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
@@ -26,6 +27,8 @@ LIVE = {name: [(live_command(name, e.argv), e) for e in expects]
 LIVE['ab-flap'] = [(f'$CHECK_BONDING {FLAP.argv}', FLAP)]
 LIVE['ab-renamed-slave'] = [(f'$CHECK_BONDING {RENAMED.argv}', RENAMED)]
 LIVE['ab-mode-changed'] = [(f'$CHECK_BONDING {MODE_CHANGED.argv}', MODE_CHANGED)]
+LIVE.update({name: [(f'$CHECK_BONDING {e.argv}', e) for e in expects]
+             for name, expects in LIVE_ONLY.items()})
 LIVE['arp-target-gone'] = [(
     '$CHECK_BONDING -b bond0 >/dev/null; sleep 1; $CHECK_BONDING -b bond0',
     Expect('-b bond0', (1, 2), ['link failed ']))]  # flapping: failovers come and go
@@ -33,13 +36,20 @@ CASES = [(name, i, user) for name, runs in LIVE.items() for i in range(len(runs)
          for user in uml.USERS]
 
 
+LIVE['expect-grammar'] = []  # no check runs: what the kernel took is the test
+
+
 @pytest.fixture(scope='module')
-def live(tmp_path_factory):
+def live(tmp_path_factory, request):
     ok, why = uml.available()
     if not ok:
         pytest.skip(why)
-    commands = {name: [command for command, _ in runs] for name, runs in LIVE.items()}
-    return scenarios.run_parallel(list(LIVE), commands,
+    # only the scenarios of the tests selected (-k): iterating on one builds only it
+    selected = {item.callspec.params['name'] for item in request.session.items
+                if 'name' in getattr(getattr(item, 'callspec', None), 'params', {})}
+    commands = {name: [command for command, _ in runs] for name, runs in LIVE.items()
+                if name in selected}
+    return scenarios.run_parallel(list(commands), commands,
                                   workdir=tmp_path_factory.mktemp('uml'))
 
 
@@ -65,7 +75,29 @@ def test_drift_scenario_matched_its_configuration_before_the_runtime_change(live
     assert_says(runs[uml.USERS.index(user)], user, expect)
 
 
+@pytest.mark.parametrize('name', ['expect-grammar'])
+def test_expect_takes_what_the_kernel_takes(live, name):
+    """--expect's grammar against the driver itself (issue 20 item 10): every candidate
+    value the scenario wrote to the option's sysfs file, taken by the kernel exactly
+    where expect.normalise takes it."""
+    from check_bonding.expect import normalise
+    assert live[name].ok, f'scenario {name} failed to build'
+    lines = (live[name].dir.parent / 'expect-grammar.results').read_text().splitlines()
+    differ = []
+    for line in lines:
+        key, value, status = line.split('\t')
+        try:
+            normalise(key, value)
+            ours = 'taken'
+        except ValueError:
+            ours = 'refused'
+        if ours != ('taken' if status == '0' else 'refused'):
+            differ.append(f'{key}={value!r}: kernel status {status}, --expect {ours}')
+    assert len(lines) > 200 and differ == []
+
+
 def assert_says(run, user, expect):
+    expect = for_user(expect, user == 'nobody')
     assert run.user == user
     assert 'Traceback' not in run.stdout + run.stderr
     assert run.returncode in codes(expect), run.stdout + run.stderr
