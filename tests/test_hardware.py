@@ -70,6 +70,21 @@ def test_a_single_slave_is_not_read(tmp_path, monkeypatch):
     assert (Hardware(system).facts(bond), watch.seen) == ((), [])
 
 
+def test_a_bond_whose_sysfs_is_another_interface_is_not_read(tmp_path, monkeypatch):
+    """sysfs of another network namespace: its devices are not this bond's slaves'."""
+    tree = Tree(tmp_path)
+    two_cards_ok(tree)
+    tree.write('sys/devices/virtual/net/bond0/bonding/slaves', 'eth7 eth8\n')
+    system = System(str(tmp_path))
+    bond = system.read_bond('bond0')
+    assert bond.sysfs_elsewhere
+    watch = Accesses(monkeypatch)
+    assert (Hardware(system).facts(bond), watch.seen) == ((), [])
+    monkeypatch.undo()
+    output = run_check(['--root', tmp_path, '--no-state', '-v', '-b', 'bond0']).output
+    assert 'sysfs shows another bond0' in output and 'separate hardware' not in output
+
+
 @pytest.mark.parametrize('sample', [vm_virtio, orphan_vfs, veths, tap_and_dummy, old_capture])
 def test_slaves_that_cannot_be_judged_cost_nothing_beyond_their_stands(tmp_path, monkeypatch,
                                                                         sample):
