@@ -178,8 +178,8 @@ def contexts(options) -> list:
                         overrides),
         RunContext(overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
-        FindingsContext('hardware', lambda bond, resource: judge_hardware(
-            bond, resource.system.hardware), overrides),
+        FindingsContext('hardware', lambda stands, resource: judge_hardware(resource.bond, stands),
+                        overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
         FindingsContext('options', judge_options, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),
