@@ -187,10 +187,10 @@ def contexts(options) -> list:
         RunContext(overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
         FindingsContext('traffic', judge_traffic, overrides),
-        FindingsContext('hardware', lambda bond, resource: judge_hardware(
-            bond, resource.system.hardware), overrides),
-        FindingsContext('switch', lambda bond, resource: judge_switch(
-            bond, resource.system.lldp), overrides),
+        FindingsContext('hardware', lambda stands, resource: judge_hardware(resource.bond, stands),
+                        overrides),
+        FindingsContext('switch', lambda neighbours, resource: judge_switch(resource.bond,
+                                                                            neighbours), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
         FindingsContext('options', judge_options, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),

@@ -60,6 +60,13 @@ class Neighbours:
     def of(self, interface: str) -> list:
         return self.by_interface.get(interface, [])
 
+    def keep(self, tree) -> None:
+        """--capture: the answer (or why there is none) in a file where the socket
+        was, in the capture.CaptureTree `tree`; nothing where lldpd does not run."""
+        if not self.absent:
+            tree.write_file(SOCKET, self.answer if self.answer is not None
+                            else self.unknown + '\n')
+
 
 def read(root: str) -> Neighbours:
     """The neighbours lldpd knows on the system at `root` (see the module docstring)."""

@@ -46,10 +46,11 @@ one failed open.
 
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
---slaves, --expect), slaves_up the parsed bond, failures the flaps.Report,
-hardware the system's hardware reader, switch its LLDP neighbours. Those
-that pass findings through (run, history, drift, no-such-bond, unreadable)
-only apply --state.
+--slaves, --expect), slaves_up, hardware and switch the parsed bond,
+failures the flaps.Report. Hardware's metric carries every sysfs fact its
+rules consult, read by probe() (hardware.Hardware.facts); switch's carries
+lldpd's neighbours (system.lldp, asked once a run). Those that pass findings
+through (run, history, drift, no-such-bond, unreadable) only apply --state.
 Every context returns a Judged result carrying its Findings, with the
 --state overrides applied (bond's also the primaries it judged against);
 wording.BondSummary reads result.findings for the first line (problems,
@@ -120,8 +121,9 @@ class BondResource(nagiosplugin.Resource):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
-        yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
-        yield nagiosplugin.Metric(f'{bond.name} switch', bond, context='switch')
+        yield nagiosplugin.Metric(f'{bond.name} hardware', self.system.hardware.facts(bond),
+                                  context='hardware')
+        yield nagiosplugin.Metric(f'{bond.name} switch', self.system.lldp, context='switch')
         if self.expectation.options:
             yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
                 bond, self.expectation.options), context='options')

@@ -95,13 +95,18 @@ EXPECTED = {
     'hw-macvlans-one-veth': [Expect('-b bond0 -v', 1, [
         'BONDING WARNING - bond0: mv0 and mv1 are stacked on one interface eth0: one port, one '
         'cable\n'])],
+    'hw-macvlans-other-netns': [Expect('-b bond0 -v', 0, [
+        'BONDING OK - bond0 active-backup, active mv0, 2/2 slaves up\n',
+        '\n  ok: mv0 and mv1 are virtual devices (veth, or stacked on an interface in another '
+        'namespace): no hardware to compare\n'], ['(veth)'])],
     'hw-two-uml-netdevs': [Expect('-b bond0 -v', 0, [
         'BONDING OK - bond0 active-backup, active eth8, 2/2 slaves up\n',
         '\n  ok: slaves on separate hardware: eth8 (platform/uml-netdev.8, uml-netdev), eth9 '
         '(platform/uml-netdev.9, uml-netdev)\n'])],
     'hw-veth-pair': [Expect('-b bond0 -v', 0, [
         'BONDING OK - bond0 active-backup, active eth0, 2/2 slaves up\n',
-        '\n  ok: eth0 and eth1 are virtual devices (veth): no hardware to compare\n'])],
+        '\n  ok: eth0 and eth1 are virtual devices (veth, or stacked on an interface in another '
+        'namespace): no hardware to compare\n'])],
     'uplink-named': [Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary)']),
                      Expect('-b uplink -p eth0', 0, ['uplink_slaves_up=2;2:;1:;0;2'])],
     # Issue 13

@@ -313,6 +313,20 @@ ip link add link eth0 name mv1 address 52:54:00:00:02:01 type macvlan mode bridg
 ip link add bond0 type bond {AB} fail_over_mac active
 ip link set mv0 master bond0; ip link set mv1 master bond0; ip link set bond0 up
 sleep 0.3"""),
+    Scenario("hw-macvlans-other-netns",
+             "active-backup over macvlans mv0 and mv1 whose lower eth0 (a veth) stays in "
+             "another network namespace, as a container sees the host's NIC: no lower_ "
+             "link, an iflink naming an index of that namespace (sysfs as for a veth)",
+             f"""{STACKING}; ip netns add host
+ip -n host link add eth0 address 52:54:00:00:00:00 type veth peer name peer0 \\
+    address 52:54:00:00:01:00
+ip -n host link set eth0 up; ip -n host link set peer0 up
+ip -n host link add link eth0 name mv0 address 52:54:00:00:02:00 type macvlan mode bridge
+ip -n host link add link eth0 name mv1 address 52:54:00:00:02:01 type macvlan mode bridge
+ip -n host link set mv0 netns 1; ip -n host link set mv1 netns 1
+ip link add bond0 type bond {AB} fail_over_mac active
+ip link set mv0 master bond0; ip link set mv1 master bond0; ip link set bond0 up
+sleep 0.3"""),
     Scenario("hw-two-uml-netdevs",
              "active-backup over eth8 and eth9, UML's own network devices "
              "(platform/uml-netdev.8 and .9): separate hardware",
