@@ -115,7 +115,9 @@ NET_DEV_HEAD = ('Inter-|   Receive                                              
                 'packets errs drop fifo colls carrier compressed\n')
 
 # Targets from the issue; --check fails only far beyond them (gross regressions).
-TARGETS = {'one-bond/floor-import': 1.15, '32x4/one-bond': 1.5, '1000-ifaces/one-bond': 1.1}
+TARGETS = {'one-bond/floor-import': 1.15, '32x4/one-bond': 1.5, '1000-ifaces/one-bond': 1.1,
+           # 802.3ad's reading and rules, no write: a write at every run measured 2.0x to 2.2x
+           '32x4-lacp/32x4': 1.3}
 GROSS = 1.5  # --check tolerates this factor over each target on a noisy CI machine
 
 
@@ -299,7 +301,7 @@ def main():
         ok = value <= target * (GROSS if args.check else 1)
         failed |= not ok
         print(f'{name:<26} {value:5.2f}x  (target {target}x){"" if ok else "  EXCEEDED"}')
-    for name in ('32x4-changing/32x4', '32x4-lacp/32x4', 'ovs-32/one-bond',
+    for name in ('32x4-changing/32x4', 'ovs-32/one-bond',
                  'lldp-answer/one-bond', 'lldpcli/one-bond'):
         if name.split('/')[0] in samples:
             print(f'{name:<26} {ratio(samples, *name.split("/")):5.2f}x')
