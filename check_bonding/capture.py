@@ -103,6 +103,8 @@ def capture(system: System, bonds: list[str], target: str,
     try:
         unreadable = copy_bonding_files(system, bonds, tree)
         unreadable += copy_hardware_files(system, bonds, tree)
+        if system.lldp is not None:  # lldpd runs, or ran where this tree was captured
+            system.lldp.keep(tree)
         if drift_source is not None:
             unreadable += copy_config_files(system.root, drift_source, tree)
         if ovs:
@@ -193,6 +195,7 @@ def copy_hardware_files(system: System, bonds: list[str], tree: CaptureTree) -> 
     its ancestors as empty directories. Links are copied as they are, and only
     where they stay inside the tree."""
     hw = system.hardware
+    sysfs = hw.sysfs
     interfaces, devices, done = list(bonds), [], set()
     for bond in bonds:
         try:
@@ -203,23 +206,23 @@ def copy_hardware_files(system: System, bonds: list[str], tree: CaptureTree) -> 
             interfaces += [slave, hw.stand(slave, bond).bottom]
     while interfaces:
         name = interfaces.pop(0)
-        net = hw.net_dir(name) if name and name not in done else None
+        net = sysfs.net_dir(name) if name and name not in done else None
         done.add(name)
         if net is None:
             continue
         if net != f'sys/class/net/{name}':
-            _move_to_link(tree, name, net, hw.link_text(f'sys/class/net/{name}'))
-        lowers = hw.listing(net, 'lower_')
+            _move_to_link(tree, name, net, sysfs.link_text(f'sys/class/net/{name}'))
+        lowers = sysfs.listing(net, 'lower_')
         interfaces += [lower[6:] for lower in lowers]
-        device = hw.link(f'{net}/device')
-        _copy_entries(hw, tree, net, NET_FILES + (PORT_FILES if device else ()),
+        device = sysfs.link(f'{net}/device')
+        _copy_entries(sysfs, tree, net, NET_FILES + (PORT_FILES if device else ()),
                       ('device', 'master', *lowers))
-        devices += [device, hw.link(f'{device}/physfn')] if device else []
+        devices += [device, sysfs.link(f'{device}/physfn')] if device else []
     for device in dict.fromkeys(filter(None, devices)):
-        _copy_entries(hw, tree, device, DEVICE_FILES, ('subsystem', 'driver', 'physfn'))
-        for name in set(hw.listing(f'{device}/net')) - done:  # a PF's netdevs (VF LAG)
-            _copy_entries(hw, tree, f'{device}/net/{name}', (), ('master',))
-    return [f'{relpath}: {why}' for relpath, why in hw.unreadable.items()]
+        _copy_entries(sysfs, tree, device, DEVICE_FILES, ('subsystem', 'driver', 'physfn'))
+        for name in set(sysfs.listing(f'{device}/net')) - done:  # a PF's netdevs (VF LAG)
+            _copy_entries(sysfs, tree, f'{device}/net/{name}', (), ('master',))
+    return [f'{relpath}: {why}' for relpath, why in sysfs.unreadable.items()]
 
 
 def _move_to_link(tree: CaptureTree, name: str, net: str, target: str) -> None:
@@ -237,14 +240,14 @@ def _move_to_link(tree: CaptureTree, name: str, net: str, target: str) -> None:
     tree.write_link(f'sys/class/net/{name}', target)
 
 
-def _copy_entries(hw, tree: CaptureTree, reldir: str, files, links) -> None:
+def _copy_entries(sysfs, tree: CaptureTree, reldir: str, files, links) -> None:
     os.close(tree.directory(reldir))  # ancestors and device directories, even when empty
     for name in files:
-        text = hw.read(f'{reldir}/{name}')
+        text = sysfs.read(f'{reldir}/{name}')
         if text is not None:
             tree.write_file(f'{reldir}/{name}', text + '\n')
     for name in links:
-        target = hw.link_text(f'{reldir}/{name}')
+        target = sysfs.link_text(f'{reldir}/{name}')
         if target is not None:
             tree.write_link(f'{reldir}/{name}', target)
 

@@ -3,9 +3,10 @@ a Judged result that carries its Findings, with the --state overrides applied.
 
 Contexts that judge (a rule module reads the metric's value): bond
 (judge.py), slaves_up and failures (nagiosplugin ranges), options
-(expect.py), hardware (shared_hardware.py). Contexts that pass findings
-through, made by the Resource's probe: run, history (flaps.py via
-store.py), drift (drift/), no-such-bond, unreadable. count: perfdata only.
+(expect.py), hardware (shared_hardware.py), switch (shared_switch.py),
+traffic (traffic.py). Contexts that pass findings through, made by the
+Resource's probe: run, history (flaps.py via store.py), drift (drift/),
+no-such-bond, unreadable. count: perfdata only.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from nagiosplugin.state import Critical, Ok, Unknown, Warn
 from .findings import found, restate
 from .judge import acceptable_primaries
 from .shared_hardware import judge as judge_hardware
+from .shared_switch import judge as judge_switch
 from .wording import member_word
 
 
@@ -162,6 +164,12 @@ class BondContext(FindingsContext):
         return result
 
 
+def judge_traffic(report, resource) -> list:
+    """Each slave's share of the bytes (loaded only where there is a baseline)."""
+    from .traffic import judge
+    return judge(resource.bond, report)
+
+
 def judge_options(running: dict, resource) -> list:
     """--expect (imported only where it is used)."""
     from .expect import judge
@@ -178,8 +186,11 @@ def contexts(options) -> list:
                         overrides),
         RunContext(overrides),
         FindingsContext('history', lambda report, resource: report.findings, overrides),
-        FindingsContext('hardware', lambda bond, resource: judge_hardware(
-            bond, resource.system.hardware), overrides),
+        FindingsContext('traffic', judge_traffic, overrides),
+        FindingsContext('hardware', lambda stands, resource: judge_hardware(resource.bond, stands),
+                        overrides),
+        FindingsContext('switch', lambda neighbours, resource: judge_switch(resource.bond,
+                                                                            neighbours), overrides),
         FindingsContext('drift', lambda findings, resource: findings, overrides),
         FindingsContext('options', judge_options, overrides),
         SlavesUpContext(options.warning, options.critical, overrides),

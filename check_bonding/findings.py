@@ -101,7 +101,7 @@ FINDINGS = {
                                    'up'),
     'lacp-partner-not-ready': Kind(Warn, '802.3ad: a partner port is not in sync, collecting '
                                          'and distributing'),
-    'lacp-churned': Kind(Warn, "802.3ad: a port's LACP churn state is churned"),
+    'lacp-churned': Kind(Warn, "802.3ad: a port's LACP churn state is churned (now)"),
     'lacp-no-partner': Kind(Warn, "802.3ad: the partner's MAC is all zero (no LACP partner)"),
     'lacp-rate-mismatch': Kind(Ok, '802.3ad: we ask one LACP rate and the partner the other '
                                    '(failure detection 3 s one way, 90 s the other)'),
@@ -127,6 +127,15 @@ FINDINGS = {
                                 '--failures-warning (CRITICAL outside --failures-critical)'),
     'link-failures-tolerated': Kind(Ok, 'new link failures within the window, inside '
                                         '--failures-warning'),
+    'lacp-flaps': Kind(Warn, "802.3ad: a port's LACP churn count grew within --failure-window "
+                             '(it or its partner out of sync for 60 s: a port-channel bounced, '
+                             'LACPDUs lost), with or without a link failure'),
+    'slave-carries-nothing': Kind(Ok, '802.3ad, balance-xor/tlb/alb: an up slave (in the active '
+                                      'aggregator) carried under 1% of the bytes since the '
+                                      'stored sample (at most an hour old) while the bond moved '
+                                      'at least 1 MiB: hashing or the switch side'),
+    'traffic-share': Kind(Ok, "802.3ad, balance-xor/tlb/alb: each slave's share of the bytes "
+                              'sent and received since the stored sample'),
     'failover': Kind(Warn, 'a failover within the window that no link failure explains '
                            '(with link failures, judged with them)'),
     'link-loss-absorbed': Kind(Warn, 'a slave lost its link within the window without a link '
@@ -190,6 +199,15 @@ FINDINGS = {
                                   '(stacked on one device?)'),
     'lacp-one-partner': Kind(Ok, '802.3ad: the aggregator faces one LACP system (one switch, '
                                  'a stack or an MLAG pair: not judged)'),
+    # The switch side (shared_switch.py over lldp.py): where lldpd runs
+    'shared-switch': Kind(Warn, 'every slave reaches one switch (one LLDP chassis ID): one '
+                                'switch reboot takes the bond; --state shared-switch=ok for a '
+                                'one-switch design'),
+    'switch-separate': Kind(Ok, 'the slaves reach separate switches (LLDP chassis IDs; the two '
+                                'switches of an MLAG pair are two)'),
+    'switch-unknown': Kind(Ok, 'which switch each slave reaches is not known (no lldpd, not '
+                               'allowed to ask it, no LLDP neighbour on a slave): what would '
+                               'allow it'),
 }
 
 # Findings about the run, never about one bond: --state BOND=NAME=... cannot apply to them.

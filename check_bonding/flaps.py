@@ -4,21 +4,26 @@ The kernel's per-slave Link Failure Count remembers a cable pulled for
 seconds between two checks; comparing it with the count stored at the last
 run shows the flap. A loss the driver absorbed (back within downdelay, or
 between two polls of its monitor) leaves Link Failure Count as it was; the
-interface's own carrier_down_count still counts it. Pure functions on the
-state dict (its format: baseline.py; stored by store.py) and a parsed Bond;
-the clock is a parameter, so tests can drive time.
+interface's own carrier_down_count still counts it, and 802.3ad's churn
+counts a port that lost LACP sync with its link up. Pure functions on the
+state dict (its format: baseline.py; stored by store.py) and a parsed Bond
+(what is kept of it: counted.py); the clock is a parameter, so tests can
+drive time.
 
 A run that finds everything as stored leaves the state as it is (Report.changed
 False), so store.py need not rewrite (and fsync) the file of every quiet bond
 at every check. The events carry what the window needs; a quiet run adds
-nothing to them.
+nothing to them. Bytes moved are no change (baseline.SAMPLED): a bond that
+carries traffic has them stored when its file is written anyway, or once
+the stored sample is baseline.SAMPLE_EVERY old.
 """
 from __future__ import annotations
 
 import time
 
-from .baseline import (ABSORBED, COUNTERS, ENSLAVEMENT, FAILOVER, FAILURE, JOINED, LEFT, Event,
-                       Sample, slave_record, upgrade)
+from . import baseline, counted
+from .baseline import (ABSORBED, CHURN, COUNTERS, ENSLAVEMENT, FAILOVER, FAILURE, JOINED, LEFT,
+                       SAMPLE_EVERY, SAMPLED, Event, Sample, upgrade)
 from .findings import Finding, found
 
 KEEP_EVENTS = 86400  # seconds; longer if the window is longer
@@ -38,6 +43,9 @@ class Report:
         self.counts: dict[str, int] = {}            # slave: failures in the window
         self.absorbed: dict[str, int] = {}          # slave: absorbed link losses in the window
         self.no_link_since: dict[str, float] = {}   # slave: without link since an earlier run
+        self.churns: dict[str, int] = {}            # slave: LACP churns in the window
+        self.grown: dict[str, dict] = {}  # slave: {counter: growth since the stored sample}
+        self.sampled = None  # when the counters `grown` compares with were stored
         self.findings = list(findings)
 
     @property
@@ -52,33 +60,17 @@ class Report:
                 for slave, count in self.counts.items()]
 
 
-def samples(bond, instances: dict) -> dict:
-    """{slave: Sample}: what the baseline keeps of each slave of `bond` (a
-    parse.Bond, or an ovs.parse.OvsBond whose members have no carrier fields);
-    `instances`: {slave: its enslavement's identity} (system.enslavements)."""
-    return {s.name: _sample(s, instances.get(s.name))
-            for s in bond.slaves if s.link_failures is not None}
-
-
-def _sample(slave, instance) -> Sample:
-    carrier, losses = getattr(slave, 'carrier', None), getattr(slave, 'carrier_losses', None)
-    counters = {'link_failures': slave.link_failures}
-    if losses is not None:
-        counters['carrier_losses'] = losses
-    return Sample(slave.perm_hwaddr, instance, counters, carrier == 0 or (
-        carrier is None and getattr(slave, 'operstate', None) == 'down'))
-
-
-def update(state: dict, bond, boot_id: str | None, now: float,
-           window: int, reset: bool = False, instances: dict | None = None) -> Report:
+def update(state: dict, bond, boot_id: str | None, now: float, window: int,
+           reset: bool = False, instances: dict | None = None, nics: dict | None = None
+           ) -> Report:
     """Record what changed in `state` (in place) since the parse.Bond `bond`
-    was last seen, and report the window."""
+    was last seen, and report the window (`instances`, `nics`: counted.samples)."""
     report = Report(now, window)
     upgrade(state)
     before = _baseline(state)
     _clamp_future_events(state, now, report)
     first_run = state['time'] is None
-    current = samples(bond, instances or {})
+    current = counted.samples(bond, instances or {}, nics or {})
     compared = False
     if reset:
         state['events'] = []
@@ -96,14 +88,17 @@ def update(state: dict, bond, boot_id: str | None, now: float,
     else:
         _compare(state, bond, current, now, report)
         compared = True
+        report.sampled = state['time']
+    records = baseline.records(state['slaves'] if compared else {}, current, now)
+    due = not compared or not 0 <= now - state['time'] < SAMPLE_EVERY
     # With no active slave now (all down), remember the last one: the next
     # active slave is then seen as the failover it is.
     state.update(boot_id=boot_id, mode=bond.mode, active=bond.active_slave or state['active'],
-                 slaves=_records(state['slaves'] if compared else {}, current, now))
+                 slaves=records if due else baseline.held(records, state['slaves']))
     state['events'] = [e for e in state['events'] if now - max(window, KEEP_EVENTS) < e.time]
     report.changed = first_run or _baseline(state) != before
-    if report.changed:
-        state['time'] = now
+    if report.changed:  # written: with the bytes of now, so that they are those of 'time'
+        state.update(time=now, slaves=records)
     report.no_link_since = {name: since for name, since in (
         (name, record['no_link_since']) for name, record in state['slaves'].items())
         if since is not None and since < now}
@@ -111,24 +106,10 @@ def update(state: dict, bond, boot_id: str | None, now: float,
     return report
 
 
-def _records(stored: dict, current: dict, now: float) -> dict:
-    """The slaves' records to store. Without link now: since when, kept from
-    the last run if the link has not come back in between (no loss counted)."""
-    records = {}
-    for name, sample in current.items():
-        before = stored.get(name)
-        since = None
-        if sample.no_link:
-            kept = before is not None and before['no_link_since'] is not None and \
-                before['counters'].get('carrier_losses') == sample.counters.get('carrier_losses')
-            since = before['no_link_since'] if kept else now
-        records[name] = slave_record(sample, since)
-    return records
-
-
 def _baseline(state: dict) -> tuple:
-    """Everything update() may change but the time (events copied: appended in place)."""
-    return (state['boot_id'], state['mode'], state['active'], state['slaves'],
+    """Everything update() may change but the time (copied: the events are
+    appended in place, the slaves renamed in place)."""
+    return (state['boot_id'], state['mode'], state['active'], dict(state['slaves']),
             list(state['events']))
 
 
@@ -146,7 +127,7 @@ def _clamp_future_events(state: dict, now: float, report: Report) -> None:
 
 def _compare(state: dict, bond, current: dict, now: float, report: Report) -> None:
     """New events since the last run: link failures, losses the driver absorbed,
-    slaves that joined or left, failovers."""
+    LACP churns, slaves that joined or left, failovers."""
     _follow_renames(state, current, report)
     events = state['events']
     stored = state['slaves']
@@ -155,18 +136,16 @@ def _compare(state: dict, bond, current: dict, now: float, report: Report) -> No
         before = stored.get(name)
         if before is None:  # enslaved since the last run: all it counted is new
             events.append(Event(now, JOINED, name, None))
-            failures, losses = sample.counters.get('link_failures', 0), None
+            growth = _restarted(sample.counters)
         elif before['perm_hwaddr'] != sample.perm_hwaddr:
             report.findings.append(found('baseline-new', 'permanent HW address changed '
                                          '(NIC replaced?): new baseline', name))
             continue
         else:
-            failures, losses = _grown(before, sample, name, report)
-        if failures:
+            growth = _grown(before, sample, name, report)
+        report.grown[name] = growth
+        if _events(events, now, name, growth):
             failed.add(name)
-            events.append(Event(now, FAILURE, name, failures))
-        if losses is not None and losses > failures:
-            events.append(Event(now, ABSORBED, name, losses - failures))
     for name in sorted(set(stored) - set(current)):
         events.append(Event(now, LEFT, name, None))
     active, was = bond.active_slave, state['active']
@@ -176,22 +155,40 @@ def _compare(state: dict, bond, current: dict, now: float, report: Report) -> No
         events.append(Event(now, FAILOVER, was, None))  # failed over and back
 
 
-def _grown(before: dict, sample: Sample, name: str, report: Report) -> tuple:
-    """(link failures, link losses) since the last run; losses None where not
-    known. Enslaved again since (another enslavement identity, or a counter
-    below its stored value), the driver's counters restarted: all they count
-    is new, and the losses are not judged (release and enslavement drop the
-    link themselves)."""
+def _events(events: list, now: float, name: str, growth: dict) -> bool:
+    """The events of one slave's growth; True if its link failed."""
+    failures, losses = growth.get('link_failures', 0), growth.get('carrier_losses')
+    if failures:
+        events.append(Event(now, FAILURE, name, failures))
+    if losses is not None and losses > failures:
+        events.append(Event(now, ABSORBED, name, losses - failures))
+    if counted.churned(growth):
+        events.append(Event(now, CHURN, name, counted.churned(growth)))
+    return bool(failures)
+
+
+def _grown(before: dict, sample: Sample, name: str, report: Report) -> dict:
+    """{counter: its growth since stored}, of the counters both have. Enslaved
+    again since (another enslavement identity, or a counter below its stored
+    value), the driver's counters restarted: all they count is new, and the
+    device's are not judged (release and enslavement drop the link
+    themselves). A SAMPLED counter below its stored value wrapped or was made
+    anew: left out, and no sign of an enslavement."""
     old, new = before['counters'], sample.counters
     common = [counter for counter in new if counter in old]
     if (None not in (before['instance'], sample.instance)
-            and before['instance'] != sample.instance) or any(new[c] < old[c] for c in common):
+            and before['instance'] != sample.instance) or any(
+                new[c] < old[c] for c in common if c not in SAMPLED):
         report.findings.append(found('slave-reenslaved', 'enslaved again since the last run: '
                                      'its link failures counted from 0', name))
-        restarted = {c: value for c, value in new.items() if COUNTERS.get(c) == ENSLAVEMENT}
-        return restarted.get('link_failures', 0), None
-    grown = {counter: new[counter] - old[counter] for counter in common}
-    return grown.get('link_failures', 0), grown.get('carrier_losses')
+        return _restarted(new)
+    return {counter: new[counter] - old[counter] for counter in common
+            if new[counter] >= old[counter]}
+
+
+def _restarted(counters: dict) -> dict:
+    """A slave enslaved since: what its enslavement's counters count is new."""
+    return {c: value for c, value in counters.items() if COUNTERS.get(c) == ENSLAVEMENT}
 
 
 def _follow_renames(state: dict, current: dict, report: Report) -> None:
@@ -225,25 +222,29 @@ def _absorbed_why(bond) -> str:
 
 def _summarise(events: list, now: float, window: int, report: Report, why: str) -> None:
     recent = [e for e in events if now - window < e.time <= now]
-    left, last_absorbed = {}, {}
+    left, last = {}, {}
+    totals = {FAILURE: report.counts, ABSORBED: report.absorbed, CHURN: report.churns}
     for when, kind, slave, detail in recent:
-        if kind == FAILURE:
-            report.counts[slave] = report.counts.get(slave, 0) + detail
-            report.last_failure[slave] = max(when, report.last_failure.get(slave, when))
-        elif kind == ABSORBED:
-            report.absorbed[slave] = report.absorbed.get(slave, 0) + detail
-            last_absorbed[slave] = max(when, last_absorbed.get(slave, when))
+        if kind in totals:
+            totals[kind][slave] = totals[kind].get(slave, 0) + detail
+            last[kind, slave] = max(when, last.get((kind, slave), when))
         elif kind == LEFT:
             left[slave] = when
         elif kind == JOINED:
             left.pop(slave, None)
             if when == now:
                 report.findings.append(found('slave-joined', 'joined the bond', slave))
+    report.last_failure = {slave: last[FAILURE, slave] for slave in report.counts}
     report.findings += [found('link-loss-absorbed', f'lost its link {count} time'
                               f'{"s" if count != 1 else ""} in the last {span(window)}, last '
-                              f'{ago(now - last_absorbed[slave])}, without a link failure '
+                              f'{ago(now - last[ABSORBED, slave])}, without a link failure '
                               f'counted ({why})', slave)
                         for slave, count in report.absorbed.items()]
+    report.findings += [found('lacp-flaps', f'LACP out of sync {count} time'
+                              f'{"s" if count != 1 else ""} in the last {span(window)} (churn '
+                              f'count), last {ago(now - last[CHURN, slave])}'
+                              + ('' if slave in report.counts else ', its link up throughout'),
+                              slave) for slave, count in report.churns.items()]
     report.findings += [found('slave-left', f'left the bond since {clock_time(when, now)}', slave)
                         for slave, when in left.items()]
     _failover(recent, now, window, report)

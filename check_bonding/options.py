@@ -288,7 +288,7 @@ def state_dir(args: argparse.Namespace) -> dict:
         raise UsageError('--reset and --no-state contradict each other')
     if args.no_state or args.state_dir is not None:
         return {'state_dir': None if args.no_state else args.state_dir, 'state_dir_note': None}
-    from .store import choose_state_dir
+    from .state_dir import choose_state_dir
     directory, note = choose_state_dir()
     return {'state_dir': directory, 'state_dir_note': note}
 

@@ -47,8 +47,9 @@ SLAVE_FIELDS = {
     'perm_hwaddr': None,
     'queue_id': None,
     'aggregator_id': None,    # 802.3ad, from /proc or bonding_slave/ad_aggregator_id
-    'actor_churn': None,
-    'partner_churn': None,
+    'actor_churn': None,      # 802.3ad churn states; the counts (kernel 4.x+, world-readable):
+    'partner_churn': None,    # the times the churn machine found a port out of sync
+    'actor_churns': None, 'partner_churns': None,
     'actor_port_state': None,
     'partner_port_state': None,
     'partner_mac': None,      # the LACP partner's system MAC, per port (root only)
@@ -193,6 +194,8 @@ SLAVE_KEYS = {
     'Aggregator ID': ('aggregator_id', aggregator_id),
     'Actor Churn State': ('actor_churn', _text),
     'Partner Churn State': ('partner_churn', _text),
+    'Actor Churned Count': ('actor_churns', to_int),
+    'Partner Churned Count': ('partner_churns', to_int),
 }
 ACTOR_PDU_KEYS = {'port state': ('actor_port_state', to_int)}
 PARTNER_PDU_KEYS = {'port state': ('partner_port_state', to_int),
@@ -227,12 +230,9 @@ def split_line(line: str) -> tuple:
 
 
 def parse_proc(name: str, text: str) -> Bond:
-    """Parse the text of /proc/net/bonding/<name> into a Bond.
-
-    Handles every driver generation: v3.x without Speed/Duplex, RHEL's
-    v3.6/v3.7, kernel-release versions, all modes, ARP, 802.3ad with and
-    without the CAP_NET_ADMIN-only lines.
-    """
+    """Parse the text of /proc/net/bonding/<name> into a Bond: every driver
+    generation (v3.x without Speed/Duplex, RHEL's v3.6/v3.7, kernel-release
+    versions), all modes, ARP, 802.3ad with and without the root-only lines."""
     bond = {}
     aggregator = None
     slaves = {}  # name -> fields, in /proc order; a repeated name updates the first

@@ -19,12 +19,19 @@ and the identifiers of what it may find (findings.FINDINGS):
                                                                      link-failures-tolerated
   <bond> history          history       flaps.update via store       slave-left, failover,
                                                                      link-loss-absorbed,
-                                                                     baseline-new, state-*
+                                                                     lacp-flaps, baseline-new,
+                                                                     state-*
+  <bond> traffic          traffic       traffic.judge (the growth    slave-carries-nothing,
+                                        of the slaves' bytes)        traffic-share
   <bond> drift            drift         drift.check (--config-drift) drift-* (the bond)
   <bond> hardware         hardware      shared_hardware.judge        shared-port, shared-nic,
                                                                      hardware-*, lacp-one-partner
+  <bond> switch           switch        shared_switch.judge over     shared-switch,
+                                        lldp.py (lldpd's neighbours) switch-separate,
+                                                                     switch-unknown
   <bond>_slaves, _absorbed_window, <slave>_link_failures, _carrier_losses, _rx_errors,
-  _tx_errors              count         perfdata only                -
+  _tx_errors, _actor_churns, _partner_churns, _tx_bytes, _rx_bytes (spreading modes)
+                          count         perfdata only                -
 RunNotes yields what discovery found, to context run: no-bonds, bond-idle,
 bond-list-mismatch, and for Open vSwitch ovs-needs-root, ovs-unreadable.
 
@@ -39,9 +46,11 @@ one failed open.
 
 The contexts are in contexts.py. Those that judge read the metric's value
 and, besides it, the resource: bond and options its expectation (-p, -m,
---slaves, --expect), slaves_up the parsed bond, failures the flaps.Report,
-hardware the system's hardware reader. Those that pass findings through
-(run, history, drift, no-such-bond, unreadable) only apply --state.
+--slaves, --expect), slaves_up, hardware and switch the parsed bond,
+failures the flaps.Report. Hardware's metric carries every sysfs fact its
+rules consult, read by probe() (hardware.Hardware.facts); switch's carries
+lldpd's neighbours (system.lldp, asked once a run). Those that pass findings
+through (run, history, drift, no-such-bond, unreadable) only apply --state.
 Every context returns a Judged result carrying its Findings, with the
 --state overrides applied (bond's also the primaries it judged against);
 wording.BondSummary reads result.findings for the first line (problems,
@@ -60,6 +69,7 @@ from collections.abc import Callable
 import nagiosplugin
 
 from .contexts import BondResults, contexts
+from .counted import TRAFFIC_MODES
 from .findings import found
 from .ifname import is_ovs
 from .judge import Expectation
@@ -111,7 +121,9 @@ class BondResource(nagiosplugin.Resource):
         yield nagiosplugin.Metric(label(bond.name, 'slaves_up'), len(bond.slaves_up), min=0,
                                   max=len(bond.slaves), context='slaves_up')
         yield nagiosplugin.Metric(bond.name, bond, context='bond')
-        yield nagiosplugin.Metric(f'{bond.name} hardware', bond, context='hardware')
+        yield nagiosplugin.Metric(f'{bond.name} hardware', self.system.hardware.facts(bond),
+                                  context='hardware')
+        yield nagiosplugin.Metric(f'{bond.name} switch', self.system.lldp, context='switch')
         if self.expectation.options:
             yield nagiosplugin.Metric(f'{bond.name} options', self.system.read_options(
                 bond, self.expectation.options), context='options')
@@ -123,7 +135,8 @@ class BondResource(nagiosplugin.Resource):
     def _history(self, bond):
         if self.store is None:
             return
-        self.report = self.store.update(bond, self.system.boot_id(), self.instances(bond))
+        self.report = self.store.update(bond, self.system.boot_id(), self.instances(bond),
+                                        self.system.counters())
         if self.report.no_link_since:  # links gone across two runs (links.carrier)
             self.bond = bond._replace(slaves=tuple(s._replace(
                 no_link_since=self.report.no_link_since.get(s.name)) for s in bond.slaves))
@@ -135,26 +148,27 @@ class BondResource(nagiosplugin.Resource):
                                           sum(self.report.absorbed.values()), min=0,
                                           context='count')
         yield nagiosplugin.Metric(f'{bond.name} history', self.report, context='history')
+        yield nagiosplugin.Metric(f'{bond.name} traffic', self.report, context='traffic')
 
     def instances(self, bond) -> dict:
         """{slave: the identity of its enslavement} for the flap history."""
         return self.system.enslavements(bond)
 
     def _counters(self, bond):
-        counters = self.system.counters()
+        nics = self.system.counters()
         for slave in bond.slaves:
-            if slave.link_failures is not None:
-                yield nagiosplugin.Metric(label(slave.name, 'link_failures'), slave.link_failures,
-                                          'c', min=0, context='count')
-            if slave.carrier_losses is not None:
-                yield nagiosplugin.Metric(label(slave.name, 'carrier_losses'),
-                                          slave.carrier_losses, 'c', min=0, context='count')
-            nic = counters.get(slave.name)
+            counts = {'link_failures': slave.link_failures,
+                      'carrier_losses': slave.carrier_losses, 'actor_churns': slave.actor_churns,
+                      'partner_churns': slave.partner_churns}
+            nic = nics.get(slave.name)
             if nic is not None:
-                yield nagiosplugin.Metric(label(slave.name, 'rx_errors'), nic.errin, 'c', min=0,
-                                          context='count')
-                yield nagiosplugin.Metric(label(slave.name, 'tx_errors'), nic.errout, 'c', min=0,
-                                          context='count')
+                counts.update(rx_errors=nic.errin, tx_errors=nic.errout)
+                if bond.mode in TRAFFIC_MODES:  # where each slave's share matters (traffic.py)
+                    counts.update(tx_bytes=nic.bytes_sent, rx_bytes=nic.bytes_recv)
+            for what, value in counts.items():
+                if value is not None:
+                    yield nagiosplugin.Metric(label(slave.name, what), value, 'c', min=0,
+                                              context='count')
 
 
 class RunNotes(nagiosplugin.Resource):

@@ -22,47 +22,13 @@ import stat
 
 from . import baseline, flaps
 from .findings import Finding, found
+from .state_dir import directory_owner, ownership, user_name
 
 MAX_STATE = 4 * 1024 * 1024  # bytes; events are pruned by age, a real file is a few KiB
 
 
 class StateError(Exception):
     """A state file this program must not or cannot use."""
-
-
-SYSTEM_STATE_DIR = '/var/lib/check_bonding'  # the packages make it, for the agent's user
-
-
-def default_state_dir(env=os.environ) -> str:
-    """$STATE_DIRECTORY (systemd), /var/lib/check_bonding if usable, else XDG."""
-    return choose_state_dir(env)[0]
-
-
-def choose_state_dir(env=os.environ) -> tuple:
-    """(the default state directory, None or why the system's was passed over).
-
-    Passing over an existing /var/lib/check_bonding (a root run made it root's,
-    the agent's user cannot write it) splits the history in two: the caller
-    says so. Where it does not exist (a user without the package) there is
-    nothing to say."""
-    if env.get('STATE_DIRECTORY'):
-        return env['STATE_DIRECTORY'].split(':')[0], None
-    if os.access(SYSTEM_STATE_DIR, os.W_OK | os.X_OK) or (
-            not os.path.lexists(SYSTEM_STATE_DIR)
-            and os.access(os.path.dirname(SYSTEM_STATE_DIR), os.W_OK)):
-        return SYSTEM_STATE_DIR, None
-    xdg = env.get('XDG_STATE_HOME') or os.path.join(os.path.expanduser('~'), '.local', 'state')
-    directory = os.path.join(xdg, 'check_bonding')
-    if not os.path.lexists(SYSTEM_STATE_DIR):
-        return directory, None
-    me = user_name(os.geteuid())
-    info = os.lstat(SYSTEM_STATE_DIR)
-    kind = ('directory' if stat.S_ISDIR(info.st_mode) else
-            'symlink' if stat.S_ISLNK(info.st_mode) else 'file')
-    return directory, (f'baselines kept in {directory}: {me} cannot use {SYSTEM_STATE_DIR} '
-                       f'({kind} of {user_name(info.st_uid)}, mode '
-                       f'{info.st_mode & 0o7777:04o}); chown -R {me}: {SYSTEM_STATE_DIR}, '
-                       'or --state-dir')
 
 
 def state_path(directory: str, bond: str, tag: str = '') -> str:
@@ -183,35 +149,6 @@ class StateFile:
             self.fd = None
 
 
-def directory_owner(directory: str) -> tuple | None:
-    """(uid, gid) of `directory` where root runs in another user's directory."""
-    if os.geteuid() != 0:
-        return None
-    info = os.stat(directory)
-    return (info.st_uid, info.st_gid) if info.st_uid != 0 else None
-
-
-def user_name(uid: int) -> str:
-    import pwd  # only for messages
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f'uid {uid}'
-
-
-def ownership(path: str) -> str:
-    """' (directory of root, mode 0755)' for `path`, or its nearest existing parent."""
-    while path:
-        try:
-            info = os.stat(path)
-        except OSError:
-            path = '' if path == os.path.dirname(path) else os.path.dirname(path)
-            continue
-        kind = 'directory' if stat.S_ISDIR(info.st_mode) else 'file'
-        return f' ({kind} {path} of {user_name(info.st_uid)}, mode {info.st_mode & 0o7777:04o})'
-    return ''
-
-
 def _write_all(fd: int, data: bytes, path: str) -> None:
     """Every byte or OSError: a short write (a nearly full disk) is no baseline."""
     view = memoryview(data)
@@ -238,8 +175,10 @@ class BaselineStore:
         """The state file of `bond` (for -v)."""
         return state_path(self.directory, bond, self.tag)
 
-    def update(self, bond, boot_id: str | None, instances: dict | None = None) -> flaps.Report:
-        """This run against the stored history (`instances`: system.enslavements);
+    def update(self, bond, boot_id: str | None, instances: dict | None = None,
+               nics: dict | None = None) -> flaps.Report:
+        """This run against the stored history (`instances`: system.enslavements,
+        `nics`: system.counters);
         storage trouble is a WARNING."""
         try:
             if not self.directory_ready:
@@ -248,7 +187,7 @@ class BaselineStore:
                 self.directory_ready = True
             state_file = StateFile(self.path(bond.name), self.owner)
             try:
-                return self._update(state_file, bond, boot_id, instances)
+                return self._update(state_file, bond, boot_id, instances, nics)
             finally:
                 state_file.close()
         except (OSError, StateError) as err:
@@ -269,7 +208,7 @@ class BaselineStore:
         return found('state-unwritable', f'cannot store baseline in {where}: {err.strerror}'
                                          f'{ownership(where)}; {fix}')
 
-    def _update(self, state_file: StateFile, bond, boot_id, instances) -> flaps.Report:
+    def _update(self, state_file: StateFile, bond, boot_id, instances, nics) -> flaps.Report:
         damage = None
         try:
             state_file.open()
@@ -286,7 +225,8 @@ class BaselineStore:
         problem = self._set_aside(state_file.path, damage, now) if damage else None
         if problem or not state:
             state = baseline.new_state(bond.name)
-        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, instances)
+        report = flaps.update(state, bond, boot_id, now, self.window, self.reset, instances,
+                              nics)
         if problem:
             report.findings.append(problem)
         if report.changed:  # a quiet bond costs no write and no fsync

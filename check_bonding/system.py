@@ -22,6 +22,7 @@ _log = logging.getLogger('nagiosplugin.check_bonding')  # -vvv: what was read
 PROC_LIMIT = 256 * 1024   # a 802.3ad bond with 100 slaves prints ~70 KiB
 SYSFS_LIMIT = 4096        # one sysfs attribute is at most a page
 MAX_BONDS = 1024
+LLDP_SOCKET = 'run/lldpd.socket'  # lldpd's control socket (lldp.py): Debian 12, upstream
 
 
 # field -> (sysfs file, converter), read only where /proc left the field empty
@@ -57,6 +58,7 @@ class System:
         self.root = root
         self._counters = None
         self._hardware = None
+        self._lldp = None
 
     def path(self, relpath: str) -> str:
         return os.path.join(self.root, relpath)
@@ -223,6 +225,15 @@ class System:
             from .hardware import Hardware
             self._hardware = Hardware(self)
         return self._hardware
+
+    @property
+    def lldp(self):
+        """The LLDP neighbours lldpd knows (lldp.py), asked once per run; None
+        without lldpd, which costs one lstat (lldp.py is not even loaded)."""
+        if self._lldp is None and os.path.lexists(self.path(LLDP_SOCKET)):
+            from .lldp import read
+            self._lldp = read(self.root)
+        return self._lldp
 
     def read_options(self, bond: Bond, keys) -> dict:
         """{key: text of sysfs bonding/<key>, None where not shown or sysfs is

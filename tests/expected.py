@@ -9,8 +9,12 @@ from collections import namedtuple
 # argv after the plugin name; exit code (or the codes a flapping state may
 # give); texts the output must contain; texts it must not; what nobody's view
 # (live as nobody, the <name>.nobody capture) gives where the kernel shows it
-# less than root: (code, texts, absent), None where it gives the same.
-Expect = namedtuple('Expect', 'argv code texts absent nobody', defaults=((), None))
+# less than root: (code, texts, absent), None where it gives the same; the
+# users whose view it is at all (live: who runs the check; replayed: root's
+# capture or <name>.nobody).
+Expect = namedtuple('Expect', 'argv code texts absent nobody users',
+                    defaults=((), None, ('root', 'nobody')))
+ROOT_ONLY, NOBODY_ONLY = ('root',), ('nobody',)
 
 
 def codes(expect):
@@ -54,7 +58,11 @@ EXPECTED = {
     'lacp-healthy': [Expect('-b bond0 -m 802.3ad', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves']),
                      # issue 20 item 6: the kernel's default, which nobody reads as empty
                      Expect('-b bond0 --expect ad_actor_system=00:00:00:00:00:00', 0, [
-                         'BONDING OK - bond0 802.3ad, 2/2 slaves'])],
+                         'BONDING OK - bond0 802.3ad, 2/2 slaves']),
+                     # no lldpd: a note, from one lstat
+                     Expect('-b bond0 -v', 0, [
+                         '\n  ok: which switch each slave reaches is not known: lldpd is not '
+                         'running (no /run/lldpd.socket): install and start lldpd to know it\n'])],
     'lacp-no-partner': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: no LACPDUs received on eth0, eth1 (switch not doing LACP?) |'])],
     'lacp-two-partners': [
@@ -87,13 +95,18 @@ EXPECTED = {
     'hw-macvlans-one-veth': [Expect('-b bond0 -v', 1, [
         'BONDING WARNING - bond0: mv0 and mv1 are stacked on one interface eth0: one port, one '
         'cable\n'])],
+    'hw-macvlans-other-netns': [Expect('-b bond0 -v', 0, [
+        'BONDING OK - bond0 active-backup, active mv0, 2/2 slaves up\n',
+        '\n  ok: mv0 and mv1 are virtual devices (veth, or stacked on an interface in another '
+        'namespace): no hardware to compare\n'], ['(veth)'])],
     'hw-two-uml-netdevs': [Expect('-b bond0 -v', 0, [
         'BONDING OK - bond0 active-backup, active eth8, 2/2 slaves up\n',
         '\n  ok: slaves on separate hardware: eth8 (platform/uml-netdev.8, uml-netdev), eth9 '
         '(platform/uml-netdev.9, uml-netdev)\n'])],
     'hw-veth-pair': [Expect('-b bond0 -v', 0, [
         'BONDING OK - bond0 active-backup, active eth0, 2/2 slaves up\n',
-        '\n  ok: eth0 and eth1 are virtual devices (veth): no hardware to compare\n'])],
+        '\n  ok: eth0 and eth1 are virtual devices (veth, or stacked on an interface in another '
+        'namespace): no hardware to compare\n'])],
     'uplink-named': [Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary)']),
                      Expect('-b uplink -p eth0', 0, ['uplink_slaves_up=2;2:;1:;0;2'])],
     # Issue 13
@@ -204,6 +217,32 @@ EXPECTED = {
         ' (one LACP partner 02:00:00:00:00:aa, different keys: eth0 key ',
         '; two LAGs (port-channels) on one switch?) |'], ['MLAG'], nobody=(1, [
             'BONDING WARNING - bond0: ', ', not the active aggregator '], ['LACP partner']))],
+    # Issue 25: the switch side. lldpcli runs only for root and group adm (Debian):
+    # nobody is told so, and how to allow it.
+    'lldp-one-switch': [
+        Expect('-b bond0', 1, [
+            'BONDING WARNING - bond0: eth0 and eth1 reach one switch switch-a (chassis mac '
+            '52:54:00:00:01:00), ports peer0 and peer1 (LLDP) |'], users=ROOT_ONLY),
+        Expect('-b bond0 --state shared-switch=ok', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up |'], users=ROOT_ONLY),
+        Expect('-b bond0 -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+            '\n  ok: which switch each slave reaches is not known: /usr/sbin/lldpcli runs only '
+            'for _lldpd and group adm (mode 4750): add nobody to group adm (or run the check as '
+            'root)\n'], users=NOBODY_ONLY)],
+    'lldp-two-switches': [
+        Expect('-b bond0 -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+            '\n  ok: slaves reach separate switches (LLDP): eth0 switch-a (chassis mac '
+            '52:54:00:00:01:00) port peer0, eth1 switch-b (chassis mac 52:54:00:00:01:01) port '
+            'peer1\n',
+            # 802.3ad alone cannot tell the MLAG pair from one switch
+            'one LACP system (a single switch, a stack or an MLAG pair; not judged)'],
+            users=ROOT_ONLY),
+        Expect('-b bond0 -v', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+                                  'ok: which switch each slave reaches is not known: '
+                                  '/usr/sbin/lldpcli runs only for _lldpd and group adm'],
+               users=NOBODY_ONLY)],
 }
 # Replayed only: settling takes the kernel 60 s, too long for every CI run.
 FIXTURES_ONLY = {
@@ -221,6 +260,11 @@ FIXTURES_ONLY = {
     'ab-downdelay-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_carrier_losses=2c',
                                                  'eth0_link_failures=0c'])],
     'ab-reenslaved-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_link_failures=1c'])],
+    # without the baseline: the counts are there, nothing to compare them with
+    'lacp-partner-bounced': [Expect('-b bond0', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up',
+                                                    'eth0_partner_churns=1c'])],
+    'lacp-idle-port': [Expect('-b bond0 -v', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up'],
+                              ['carried next to nothing'])],
 }
 # Live only, with the baseline the scenario stored before its change (issue 20 items 4, 5):
 # a link loss shorter than downdelay, a flap after a re-enslavement that reset the count.
@@ -245,6 +289,29 @@ MODE_CHANGED = Expect('-b bond0 -v', 0, [
 FLAP = Expect('-b bond0', 1, [
     'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h, last ',
     'failover from eth0 and back ', 'bond0_failures_window=1;0;;0'])
+# Issue 25: the second run, with the baseline of the first (scenarios.baseline):
+# live with the one the scenario stored, replayed from <name>.baseline then <name>.
+BOUNCED = ('LACP out of sync 1 time in the last 1h (churn count), last ', ', its link up '
+           'throughout')
+SECOND_RUN = {
+    'lacp-partner-bounced': [
+        Expect('-b bond0', 1, ['BONDING WARNING - bond0: eth0 ' + BOUNCED[0], BOUNCED[1],
+                               'eth1 ' + BOUNCED[0], 'eth0_partner_churns=1c'],
+               ['link failed', 'eth0 down']),
+        Expect('-b bond0 --state lacp-flaps=ok -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n', '  ok: eth0 ' + BOUNCED[0]],
+            ['enslaved again'])],
+    'lacp-idle-port': [
+        Expect('-b bond0 -v', 0, [
+            'BONDING OK - bond0 802.3ad, 2/2 slaves up\n',
+            '\n  ok: eth1 carried next to nothing since ',
+            ' of the 1.4 MB sent and ', ' of the 1.4 MB received (xmit_hash_policy layer2, or '
+            'the switch side)\n', '\n  ok: traffic since ',
+            ': sent 1.4 MB: eth0 100%, eth1 0%; received 1.4 MB: eth0 100%, eth1 0%\n',
+            'eth0_tx_bytes=', 'eth1_rx_bytes='], ['enslaved again']),
+        Expect('-b bond0 --state slave-carries-nothing=warning', 1, [
+            'BONDING WARNING - bond0: eth1 carried next to nothing since '])],
+}
 # Live only: the drift scenarios checked as configured, before their runtime change
 # (scenarios.AS_CONFIGURED_ARGV, saved in the guest), as root and as nobody.
 AS_CONFIGURED = {

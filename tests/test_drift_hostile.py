@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from check_bonding.drift import (files, ifupdown, keyfile, model, modprobe, netplan, networkd,
-                                 nm, shellvars)
+                                 nmkeyfiles, shellvars)
 from helpers import DRIFT_SAMPLES as SAMPLES, run_check
 
 FIRST_LINE = re.compile(r"BONDING (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+( \| .+)?")
@@ -34,7 +34,7 @@ def test_text_parsers_accept_any_text(text):
     modprobe.parse(text)
     model.timespan_ms(text)
     model.kernel_options(text, 'f', 1, {})
-    for parse in (keyfile.parse, lambda t: nm.parse_keyfile(t, 'f')):
+    for parse in (keyfile.parse, lambda t: nmkeyfiles.parse_keyfile(t, 'f')):
         try:
             parse(text)
         except keyfile.Rejected:

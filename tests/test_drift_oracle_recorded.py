@@ -7,10 +7,10 @@ regression in the unit suite."""
 import pytest
 
 from check_bonding.drift import netplan as netplan_reader
-from oracle import chroot, ifupdown2, modprobe, netplan, networkd, nm, timespan
+from oracle import chroot, ifupdown2, modprobe, netplan, networkd, nm, nmprofiles, timespan
 
-TOOLS = {module.TOOL: module for module in (timespan, networkd, netplan, nm, ifupdown2,
-                                             modprobe)}
+TOOLS = {module.TOOL: module for module in (timespan, networkd, netplan, nm, nmprofiles,
+                                             ifupdown2, modprobe)}
 CASES = [(tool, name) for tool in TOOLS for name in sorted(chroot.recorded(tool)['cases'])]
 
 

@@ -234,3 +234,18 @@ def test_the_reader_reports_which_file_set_each_netplan_parameter(tmp_path):
     (definition,) = drift.configuration(str(root), 'netplan')[0].definitions['bond0']
     assert (definition.options['mode'].file, definition.options['updelay'].file) == (
         '/etc/netplan/99-local.yaml', '/etc/netplan/01-base.yaml')
+
+
+# netplan's `renderer:` under a device type is that type's renderer, not a device
+
+@needs_yaml
+@pytest.mark.parametrize('renderer, tool', [('networkd', 'netplan (systemd-networkd)'),
+                                            ('NetworkManager', 'netplan (NetworkManager)')])
+def test_netplan_a_renderer_for_all_bonds_is_no_bond(tmp_path, renderer, tool):
+    text = netplan_bond('mode: active-backup', 'mii-monitor-interval: 100', 'primary: eth0')
+    root = system(tmp_path, {**NETPLAN, 'etc/netplan/50-bond.yaml': text.replace(
+        '  bonds:\n', f'  bonds:\n    renderer: {renderer}\n')})
+    result = check(root, '-v')
+    assert result.code == 0, result.output
+    assert 'not a mapping' not in result.output
+    assert f'ok: matches /etc/netplan/50-bond.yaml ({tool})' in result.output

@@ -124,6 +124,17 @@ def test_a_slave_renamed_while_enslaved_keeps_its_history():
         link_failures=1))), 180).counts == {'eth0': 1, 'wan1': 1}
 
 
+def test_a_rename_alone_is_stored_and_told_once():
+    """No event names the slave: the rename is still a change to write, or the
+    file keeps the old name and every run renames it again."""
+    h = History()
+    h.run(bond((0, 0)), 0)
+    renamed = bond((0, 0), names=('eth0', 'wan1'))
+    report = h.run(renamed, 60)
+    assert report.changed and [f.name for f in report.findings] == ['slave-renamed']
+    assert h.run(renamed, 120).findings == []
+
+
 def test_a_mode_change_starts_a_new_baseline_not_a_failover():
     h = History()
     h.run(bond(active='eth0'), 0)

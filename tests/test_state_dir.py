@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from check_bonding import store
+from check_bonding import state_dir
 from helpers import EXAMPLES, run_check
 
 SEED = EXAMPLES / 'seed-failover'
 AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
 # the whole check, with the system state directory at argv[1] instead of /var/lib
-WITH_SYSTEM_DIR = ('import sys; from check_bonding import store, cli; '
-                   'store.SYSTEM_STATE_DIR = sys.argv.pop(1); cli.main()')
+WITH_SYSTEM_DIR = ('import sys; from check_bonding import state_dir, cli; '
+                   'state_dir.SYSTEM_STATE_DIR = sys.argv.pop(1); cli.main()')
 needs_root = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('setpriv'),
                                 reason='needs root and setpriv to run as nobody')
 
@@ -39,18 +39,18 @@ def test_the_first_line_does_not_name_the_state_file(tmp_path):
 
 
 def test_systemd_state_directory_comes_first(monkeypatch, tmp_path):
-    monkeypatch.setattr(store, 'SYSTEM_STATE_DIR', str(tmp_path / 'system'))
-    assert store.choose_state_dir({'STATE_DIRECTORY': '/run/x:/run/y'}) == ('/run/x', None)
+    monkeypatch.setattr(state_dir, 'SYSTEM_STATE_DIR', str(tmp_path / 'system'))
+    assert state_dir.choose_state_dir({'STATE_DIRECTORY': '/run/x:/run/y'}) == ('/run/x', None)
 
 
 def test_a_system_directory_not_there_yet_is_made_where_the_parent_is_writable(
         monkeypatch, tmp_path):
-    monkeypatch.setattr(store, 'SYSTEM_STATE_DIR', str(tmp_path / 'system'))
-    assert store.choose_state_dir({}) == (str(tmp_path / 'system'), None)
+    monkeypatch.setattr(state_dir, 'SYSTEM_STATE_DIR', str(tmp_path / 'system'))
+    assert state_dir.choose_state_dir({}) == (str(tmp_path / 'system'), None)
 
 
 def nobody_run(system_dir, home, *argv):
-    env = {'PYTHONPATH': os.path.dirname(os.path.dirname(store.__file__)), 'HOME': str(home)}
+    env = {'PYTHONPATH': os.path.dirname(os.path.dirname(state_dir.__file__)), 'HOME': str(home)}
     return subprocess.run([*AS_NOBODY, sys.executable, '-c', WITH_SYSTEM_DIR, str(system_dir),
                            '--root', str(SEED), '-b', 'bond1', *map(str, argv)],
                           capture_output=True, text=True, timeout=60, cwd='/', env=env)

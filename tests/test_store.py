@@ -15,7 +15,8 @@ import pytest
 
 from check_bonding import baseline, flaps
 from check_bonding.parse import Bond, Slave
-from check_bonding.store import BaselineStore, default_state_dir, root_tag, state_path
+from check_bonding.state_dir import default_state_dir
+from check_bonding.store import BaselineStore, root_tag, state_path
 from helpers import EXAMPLES
 
 SEED = EXAMPLES / 'seed-failover'

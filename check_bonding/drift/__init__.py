@@ -5,8 +5,9 @@ Map (the design: docs/design/config-drift.md, cited here as "design §N"):
   model.py      Definition/Port/Setting records, the kernel's option names, time spans
   modprobe.py   module options: every other source's defaults; bonds the module makes
   ifcfg.py      initscripts (shellvars.py parses, never sources)
-  nm.py         NetworkManager keyfiles (keyfile.py: GLib's rules) and ifcfg-rh;
-                nmbond.py what NM 1.52 makes of a profile's [bond] keys
+  nm.py         NetworkManager keyfiles and ifcfg-rh: the profile NM brings up;
+                nmkeyfiles.py the keyfile directories (shadowing, /run, keyfile.py:
+                GLib's rules); nmbond.py what NM 1.52 makes of a profile's [bond] keys
   netplan.py    netplan 1.1 YAML (yamlsafe.py: PyYAML's composer, optional; what netplan
                 refuses: netplanrules.py), through networkd's or NM's rules
   networkd.py   systemd-networkd 257 .netdev/.network (netmatch.py: [Match])

@@ -74,7 +74,7 @@ def read(tree) -> Netplan:
 
 def _origins(part: dict, path: str, origin: dict, primaries: dict) -> None:
     for devices in part.values():
-        for ident, body in (devices.items() if isinstance(devices, dict) else ()):
+        for ident, body in _devices(devices).items():
             origin.setdefault((ident, None), path)
             params = body.get('parameters') if isinstance(body, dict) else None
             for key, value in (params.items() if isinstance(params, dict) else ()):
@@ -87,7 +87,7 @@ def definitions(plan: Netplan, notes: list) -> list:
     """The bonds netplan's generator renders, predicted through the renderer's tool."""
     network = plan.network
     devices = _mapping(network.get('ethernets'))
-    bonds = _mapping(network.get('bonds'))
+    bonds = _devices(network.get('bonds'))
     rejected = plan.rejected + netplanrules.rejections(network, plan.origin, plan.primaries)
     result = []
     for name, bond in bonds.items():
@@ -101,7 +101,7 @@ def definitions(plan: Netplan, notes: list) -> list:
         ports = tuple(_port(m, devices[m], plan.origin.get((m, None), path))
                       for m in members if m in devices)
         where = {key: plan.origin.get((name, key), path) for key in params}
-        if _renderer(bond, _renderer(bonds, _renderer(network, 'networkd'))) == \
+        if _renderer(bond, _renderer(network.get('bonds'), _renderer(network, 'networkd'))) == \
                 'NetworkManager':
             definition = _through_nm(name, path, params, where, ports)
         else:
@@ -112,6 +112,11 @@ def definitions(plan: Netplan, notes: list) -> list:
 
 def _mapping(value) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _devices(value) -> dict:
+    """The devices of one type (`bonds:`): every key but `renderer`, that type's renderer."""
+    return {k: v for k, v in _mapping(value).items() if k != 'renderer'}
 
 
 def _renderer(mapping, default):

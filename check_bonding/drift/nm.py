@@ -3,30 +3,21 @@
 Profiles from both plugins become one kind of record; per bond interface NM
 activates one: autoconnect profiles first, then the higher
 autoconnect-priority, then the one used last (/var/lib/NetworkManager/
-timestamps). NM ignores keyfiles not owned by root or with any group/other
-permission bit; what it makes of a profile's [bond] keys is nmbond.py.
+timestamps). Reading the keyfile directories (shadowing, tombstones, runtime
+profiles, GLib's refusals, the permission rule) is nmkeyfiles.py; what NM makes
+of a profile's [bond] keys is nmbond.py.
 """
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections import namedtuple
-
-from . import ifcfg, keyfile, shellvars
+from . import ifcfg, keyfile, nmkeyfiles, shellvars
 from .model import Definition, Port, mac, targets
 from .nmbond import bond_options
+from .nmkeyfiles import Profile, to_int
 
-KEYFILE_DIRS = ('/usr/lib/NetworkManager/system-connections',
-                '/etc/NetworkManager/system-connections',
-                '/run/NetworkManager/system-connections')  # later shadows earlier (same UUID)
 CONF_DIRS = ('/usr/lib/NetworkManager/conf.d', '/run/NetworkManager/conf.d',
              '/etc/NetworkManager/conf.d')
 TIMESTAMPS = '/var/lib/NetworkManager/timestamps'
 IFCFG_IGNORED = ('~', '.bak', '.orig', '.rej', '.rpmnew', '.augnew', '.augtmp')
-
-Profile = namedtuple('Profile', 'path plugin id uuid type iface autoconnect priority master '
-                                'port_type mac match bond lines ignored runtime',
-                     defaults=(None, False))
 
 
 def plugins(tree) -> tuple:
@@ -66,25 +57,6 @@ def _default_plugins(tree) -> list:
     return ['ifcfg-rh'] if release and 'Fedora' not in release else []
 
 
-def parse_keyfile(text: str, path: str) -> Profile:
-    """A keyfile's profile; raises keyfile.Rejected where GLib refuses it."""
-    groups = keyfile.parse(text)
-
-    def get(group, key, default=None):
-        return keyfile.get(groups, group, key, default)
-    bond = {k: v for k, v in groups.get('bond', {}).items() if k != 'interface-name'}
-    match = tuple(n for n in (get('match', 'interface-name') or '').split(';') if n)
-    lines = {k: v[1] for k, v in groups.get('connection', {}).items()}
-    return Profile(path, 'keyfile', get('connection', 'id') or path.rsplit('/', 1)[-1],
-                   get('connection', 'uuid'), get('connection', 'type'),
-                   get('connection', 'interface-name'),
-                   keyfile.boolean(get('connection', 'autoconnect'), True),
-                   _int(get('connection', 'autoconnect-priority')),
-                   get('connection', 'controller') or get('connection', 'master'),
-                   get('connection', 'port-type') or get('connection', 'slave-type'),
-                   mac(get('ethernet', 'mac-address')), match, bond, lines)
-
-
 def parse_ifcfg(f) -> Profile | None:
     """An ifcfg-rh file as NetworkManager reads it; None when NM_CONTROLLED=no."""
     def get(name, default=''):
@@ -107,17 +79,10 @@ def parse_ifcfg(f) -> Profile | None:
     return Profile(f.path, 'ifcfg-rh', get('NAME') or f'System {f.device}', get('UUID') or None,
                    'bond' if is_bond else 'ethernet', f.device,
                    str(get('ONBOOT', 'yes')).lower() not in ('no', 'false', '0'),
-                   _int(get('AUTOCONNECT_PRIORITY')), master or None,
+                   to_int(get('AUTOCONNECT_PRIORITY')), master or None,
                    'bond' if master else None, mac(get('HWADDR')), (), bond,
                    {'master': line, 'interface-name': f.vars.get('DEVICE', shellvars.Var(
                        '', None)).line})
-
-
-def _int(text) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return 0
 
 
 def read_profiles(tree, enabled, skip_netplan: bool) -> tuple:
@@ -126,52 +91,8 @@ def read_profiles(tree, enabled, skip_netplan: bool) -> tuple:
     if 'ifcfg-rh' in enabled:
         files, skipped = ifcfg.read_files(tree, ignored=IFCFG_IGNORED)
         profiles += [p for p in map(parse_ifcfg, files) if p is not None]
-    by_uuid = {}
-    for directory in KEYFILE_DIRS:
-        for name in tree.listdir(directory):
-            path = f'{directory}/{name}'
-            if _ignored_name(name, directory):
-                if name.endswith('.nmmeta') and tree.masked(path):
-                    by_uuid.pop(name[:-len('.nmmeta')], None)  # a tombstone: deleted
-                elif not name.startswith('.'):
-                    skipped[path] = f'{name} is ignored'
-                continue
-            if skip_netplan and directory.startswith('/run') and name.startswith('netplan-'):
-                continue  # the netplan generator's output: read the YAML instead
-            profile = _keyfile(tree, path, directory)
-            if profile is not None:
-                by_uuid[profile.uuid or path] = profile
-    return profiles + list(by_uuid.values()), skipped
-
-
-def _ignored_name(name: str, directory: str) -> bool:
-    """nm_keyfile_utils_ignore_filename: hidden, backups, mkstemp names, certificates."""
-    if name.startswith('.') or name.endswith(('~', '.pem', '.der', '.nmmeta')):
-        return True
-    base, dot, tail = name.rpartition('.')
-    if dot and len(tail) == 6 and tail.isalnum() and tail != 'nmconn':
-        return not name.endswith('.nmconnection')
-    return not directory.startswith('/etc') and not name.endswith('.nmconnection')
-
-
-def _keyfile(tree, path: str, directory: str) -> Profile | None:
-    found = tree.read(path)
-    if found is None:
-        return None
-    text = tree.decode(found)
-    if text is None:
-        return None
-    try:
-        profile = parse_keyfile(text, path)
-    except keyfile.Rejected as why:
-        named = re.search(r'^\s*interface-name\s*=\s*(\S+)', text, re.M)
-        tree.rejected.append(('nm', f'NetworkManager rejects {path} (GLib: {why})',
-                              named.group(1) if named else None))
-        return None
-    if found.mode & 0o077 or found.uid != tree.owner:
-        why = f'mode {found.mode:04o}' if found.mode & 0o077 else f'owner uid {found.uid}'
-        profile = profile._replace(ignored=why)
-    return profile._replace(runtime=directory.startswith('/run'))
+    keyfiles, ignored = nmkeyfiles.read(tree, skip_netplan)
+    return profiles + keyfiles, {**skipped, **ignored}
 
 
 def timestamps(tree) -> dict:
@@ -179,7 +100,7 @@ def timestamps(tree) -> dict:
         groups = keyfile.parse(tree.text(TIMESTAMPS) or '')
     except keyfile.Rejected:
         return {}
-    return {k: _int(v) for k, (v, _) in groups.get('timestamps', {}).items()}
+    return {k: to_int(v) for k, (v, _) in groups.get('timestamps', {}).items()}
 
 
 def definitions(tree, profiles: list, skipped: dict, stamps: dict, tool: str) -> list:
@@ -189,49 +110,47 @@ def definitions(tree, profiles: list, skipped: dict, stamps: dict, tool: str) ->
         if p.type == 'bond' and p.iface:
             bonds.setdefault(p.iface, []).append(p)
     lookalikes = {k: v for k, v in skipped.items() if '/ifcfg-' in k}
-    known = {p.uuid: p.iface for p in profiles if p.type == 'bond' and p.uuid}
+    known = {p.uuid: p.iface for p in profiles if p.type == 'bond' and p.uuid and not p.shadows}
     return [_bond(name, candidates, profiles, ifcfg.lookalikes(tree, lookalikes, name), stamps,
                   tool, known) for name, candidates in bonds.items()]
 
 
 def _bond(name, candidates, profiles, hints, stamps, tool, known) -> Definition:
-    notes, problems = [], []
-    usable = []
-    for p in candidates:
-        if p.ignored:
-            notes.append(f'NetworkManager ignores {p.path} ({p.ignored})')
-        elif p.runtime:
-            notes.append(f'{p.path} is a runtime profile: it will not exist after reboot')
-        else:
-            usable.append(p)
+    notes = [_left_out(p) for p in candidates if p.ignored or p.runtime]
+    usable = [p for p in candidates if not (p.ignored or p.runtime)]
     if not usable:
-        ignored = [p for p in candidates if p.ignored]
-        p = (ignored or candidates)[0]
+        p = ([p for p in candidates if p.ignored] or candidates)[0]
         why = f'NetworkManager ignores {p.path} ({p.ignored})' if p.ignored else \
             f'{p.path} exists only at runtime (/run)'
         return Definition(name, tool, 'NetworkManager', p.path, {}, (), why, tuple(notes))
     chosen, choice, tie = _choose(usable, stamps)
-    options, explain, more, invalid = bond_options(chosen.bond, chosen.path)
-    notes += more
-    boot = f'NetworkManager rejects {chosen.path} ({invalid})' if invalid else None
+    tool = 'NetworkManager ifcfg-rh' if chosen.plugin == 'ifcfg-rh' else tool
     if tie:
         return Definition(name, tool, 'NetworkManager', chosen.path, {}, None, None,
                           tuple(notes), {}, (('drift-ambiguous', tie),))
+    options, explain, more, invalid = bond_options(chosen.bond, chosen.path)
     ports, port_hints = _ports(name, chosen, profiles, known)
     explain.update(port_hints)
     explain.update({f'slave:{device}': reason for device, reason in hints.items()})
+    boot = f'NetworkManager rejects {chosen.path} ({invalid})' if invalid else None
     if not chosen.autoconnect and not any(p.autoconnect for p in ports):
         boot = boot or (f'autoconnect=false in {chosen.path} and no port profile '
                         'autoconnects')
-    if tie:
-        problems.append(('drift-ambiguous', tie))
-    tool = 'NetworkManager ifcfg-rh' if chosen.plugin == 'ifcfg-rh' else tool
     return Definition(name, tool, 'NetworkManager', chosen.path, options,
                       tuple(Port(p.iface, p.mac, p.path, p.lines.get('master')) if p.iface
                             else Port(None, p.mac, p.path, None) for p in ports
                             if p.autoconnect),
-                      boot, tuple(notes), explain, tuple(problems), choice,
+                      boot, tuple(notes + more), explain, (), choice,
                       chosen.lines.get('interface-name'))
+
+
+def _left_out(p: Profile) -> str:
+    """Why NetworkManager will not use this profile after a reboot."""
+    if p.ignored:
+        return f'NetworkManager ignores {p.path} ({p.ignored})'
+    if p.shadows:
+        return f'{p.path} is a runtime profile: {p.shadows} applies again after reboot'
+    return f'{p.path} is a runtime profile: it will not exist after reboot'
 
 
 def _choose(usable: list, stamps: dict) -> tuple:
@@ -255,27 +174,30 @@ def _choose(usable: list, stamps: dict) -> tuple:
 
 def _ports(bond: str, chosen: Profile, profiles: list, known: dict) -> tuple:
     """The port profiles that join `chosen`, and hints for slaves that will not
-    (bound to this bond's other profile, or to a controller no profile has)."""
+    (bound to this bond's other profile or to a controller no profile has; a profile
+    NetworkManager ignores or rejects, or one that exists only at runtime)."""
     ports, hints = [], {}
     for p in profiles:
-        if p.port_type != 'bond' or p.master not in (bond, chosen.uuid) or p.ignored:
-            if p.port_type == 'bond' and p.iface and p.master and known.get(
-                    p.master, bond) == bond and p.master != bond:
+        if p.port_type != 'bond' or not p.master or (p.runtime and p.shadows):
+            continue  # a runtime shadow: the persistent profile applies after a reboot
+        if p.master not in (bond, chosen.uuid):
+            if p.iface and known.get(p.master, bond) == bond:
                 hints[f'slave:{p.iface}'] = (f'{p.path} names the controller {p.master}, '
                                              'not the profile NetworkManager picks')
             continue
-        if p.runtime:
-            hints[f'slave:{p.iface}'] = f'{p.path} exists only at runtime (/run)'
+        unused = _unused(p)
+        if unused or not p.autoconnect:
+            hints[f'slave:{p.iface}'] = unused or f'autoconnect=false in {p.path}'
+        if unused:
             continue
-        if not p.autoconnect:
-            hints[f'slave:{p.iface}'] = f'autoconnect=false in {p.path}'
-        if p.match and not p.iface:
-            for pattern in p.match:
-                ports.append(p._replace(iface=pattern))
-            continue
-        ports.append(p)
+        ports += [p._replace(iface=pattern) for pattern in p.match] if p.match and \
+            not p.iface else [p]
     return ports, hints
 
 
-def glob_match(name: str, pattern: str) -> bool:
-    return fnmatch.fnmatchcase(name, pattern)
+def _unused(p: Profile) -> str | None:
+    if p.rejected:
+        return p.rejected
+    if p.ignored:
+        return f'NetworkManager ignores {p.path} ({p.ignored})'
+    return f'{p.path} exists only at runtime (/run)' if p.runtime else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from . import ifcfg, ifupdown, ifupdown2, modprobe, netplan, networkd, nm, wicked
+from . import ifcfg, ifupdown, ifupdown2, modprobe, netplan, networkd, nm, nmkeyfiles, wicked
 
 SOURCES = ('ifcfg', 'nm', 'netplan', 'networkd', 'ifupdown', 'ifupdown2', 'wicked', 'modprobe')
 UNITS = '/etc/systemd/system'
@@ -53,7 +53,7 @@ def detect(tree) -> tuple:
         present = [s for s, test in (
             ('ifcfg', lambda: tree.listdir(ifcfg.DIR)),
             ('wicked', lambda: tree.listdir(wicked.DIR)),
-            ('nm', lambda: tree.listdir(nm.KEYFILE_DIRS[1])),
+            ('nm', lambda: tree.listdir(nmkeyfiles.KEYFILE_DIRS[1])),
             ('ifupdown2' if ifupdown2.detected(tree) else 'ifupdown',
              lambda: tree.exists(ifupdown.MAIN)),
             ('networkd', lambda: any(tree.listdir(d) for d in networkd.DIRS)),

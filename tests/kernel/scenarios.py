@@ -52,6 +52,11 @@ reset() {
     if [ -d /run/othersys ]; then  # a scenario showed another netns's sysfs on /sys
         umount /sys; umount /run/othersys; rmdir /run/othersys
     fi
+    for pid in /run/lldpd*.pid; do  # lldpd of an LLDP scenario (lldp below)
+        [ -e "$pid" ] && kill "$(cat "$pid")"
+    done
+    wait_for '! pidof lldpd >/dev/null' 50
+    rm -rf /run/lldpd* /run/oracle
     ip -all netns delete
     rmmod bonding bridge veth dummy 2>/dev/null
     load net/bridge/bridge drivers/net/veth
@@ -94,6 +99,34 @@ switch() {
     for n; do ip -n "$ns" link set peer$n master br0 up; done
     ip -n "$ns" addr add "$addr" dev br0
     ip -n "$ns" link set br0 up
+}
+# lldp NS NAME: lldpd in netns NS as switch NAME, sending every second (its own
+# socket /run/lldpd-NS.socket, pid file and configuration, which lldpd applies
+# through lldpcli before it starts sending); NS "": the host's own lldpd, with
+# the default socket the check asks. All chroot to /run/lldpd (the guest's tmpfs).
+lldp() {
+    sock=/run/lldpd${1:+-$1}.socket conf=/run/lldpd-${1:-host}.conf
+    printf 'configure system hostname %s\nconfigure lldp tx-interval 1\n' "$2" >"$conf"
+    mkdir -p /run/lldpd
+    ${1:+ip netns exec "$1"} lldpd -u "$sock" -p "/run/lldpd${1:+-$1}.pid" -O "$conf" || return
+    wait_for "[ -S $sock ]"
+}
+# neighbours N: wait until the host's lldpd has N named neighbours; keep its own view
+# (lldpcli -f keyvalue, the test oracle) for the capture (ORACLE-lldpcli)
+neighbours() {
+    wait_for "[ \"\$(lldpcli -f keyvalue show neighbors | grep -c 'name=switch-')\" = $1 ]" 300
+    mkdir -p /run/oracle; lldpcli -f keyvalue show neighbors >/run/oracle/ORACLE-lldpcli
+}
+# baseline NAME: the check's first run, as root and as nobody (each stores its
+# baseline), and the trees it read, $OUT/NAME.baseline[.nobody]: the fixtures
+# replay the first run from them and the second from the scenario's capture
+baseline() {
+    run_as root '$CHECK_BONDING -b bond0' >/dev/null || true
+    run_as nobody '$CHECK_BONDING -b bond0' >/dev/null || true
+    $CHECK_BONDING --capture "$OUT/$1.baseline" >/dev/null
+    rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
+    run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
+    cp -r /run/nobody-capture/tree "$OUT/$1.baseline.nobody"
 }
 # wait_for CONDITION [TENTHS]: poll a shell condition, 10 s by default
 wait_for() {
@@ -280,6 +313,20 @@ ip link add link eth0 name mv1 address 52:54:00:00:02:01 type macvlan mode bridg
 ip link add bond0 type bond {AB} fail_over_mac active
 ip link set mv0 master bond0; ip link set mv1 master bond0; ip link set bond0 up
 sleep 0.3"""),
+    Scenario("hw-macvlans-other-netns",
+             "active-backup over macvlans mv0 and mv1 whose lower eth0 (a veth) stays in "
+             "another network namespace, as a container sees the host's NIC: no lower_ "
+             "link, an iflink naming an index of that namespace (sysfs as for a veth)",
+             f"""{STACKING}; ip netns add host
+ip -n host link add eth0 address 52:54:00:00:00:00 type veth peer name peer0 \\
+    address 52:54:00:00:01:00
+ip -n host link set eth0 up; ip -n host link set peer0 up
+ip -n host link add link eth0 name mv0 address 52:54:00:00:02:00 type macvlan mode bridge
+ip -n host link add link eth0 name mv1 address 52:54:00:00:02:01 type macvlan mode bridge
+ip -n host link set mv0 netns 1; ip -n host link set mv1 netns 1
+ip link add bond0 type bond {AB} fail_over_mac active
+ip link set mv0 master bond0; ip link set mv1 master bond0; ip link set bond0 up
+sleep 0.3"""),
     Scenario("hw-two-uml-netdevs",
              "active-backup over eth8 and eth9, UML's own network devices "
              "(platform/uml-netdev.8 and .9): separate hardware",
@@ -381,6 +428,47 @@ wait_for '[ "$(grep -c "port state: 6[13]" /proc/net/bonding/bond0)" = 4 ]' 150"
              "run_as nobody '$CHECK_BONDING -b bond0' >/dev/null\n"
              "ip link set eth1 down; sleep 0.5; ip link set eth1 name wan1; ip link set wan1 up\n"
              "sleep 0.5"),
+    # Issue 25: the switch side. LLDP from lldpd in the partners' namespaces, read
+    # by the host's own lldpd (lldp, neighbours above).
+    Scenario("lldp-one-switch",
+             "802.3ad with a real LACP partner (po1 in netns sw) whose lldpd, as switch-a, "
+             "sends LLDP on both ports; the host's lldpd sees one chassis on eth0 and eth1",
+             f"{lacp_partner()}\nlldp '' host; lldp sw switch-a; neighbours 2", cost=15),
+    Scenario("lldp-two-switches",
+             "802.3ad into an MLAG pair: partners po1 in netns swa and swb with one LACP "
+             "system (ad_actor_system 02:00:00:00:00:01), so one aggregator; lldpd as "
+             "switch-a and switch-b send two chassis IDs",
+             f"""veth 0 swa; veth 1 swb
+for ns in swa swb; do
+    ip -n $ns link add po1 type bond mode 802.3ad miimon 100 lacp_rate fast \\
+        ad_actor_system 02:00:00:00:00:01
+done
+ip -n swa link set peer0 master po1; ip -n swb link set peer1 master po1
+ip -n swa link set po1 up; ip -n swb link set po1 up
+bond bond0 '0 1' {LACP}
+wait_for '[ "$(count "port state: 63" bond0)" = 4 ]' 150
+lldp '' host; lldp swa switch-a; lldp swb switch-b; neighbours 2""", cost=15),
+    Scenario("lacp-partner-bounced",
+             "802.3ad with a real LACP partner: the check runs (baseline), then the partner "
+             "sets its port-channel po1 down until the kernel counts the churn (detection time "
+             "60 s), and up again: its LACPDUs stop, no link goes down",
+             f"""{lacp_partner()}
+baseline lacp-partner-bounced
+# the churn machine counts once its 60 s of state machine ticks have run (later
+# than 60 s of wall time on a loaded host): wait for the count, then 5 s more
+ip -n sw link set po1 down
+wait_for '[ "$(count "Partner Churned Count: 1" bond0)" = 2 ]' 1500; sleep 5
+ip -n sw link set po1 up
+wait_for '[ "$(count "port state: 63" bond0)" = 4 ]' 150""", cost=75),
+    Scenario("lacp-idle-port",
+             "802.3ad with a real LACP partner, xmit_hash_policy layer2: the check runs "
+             "(baseline), then 1000 pings of 1400 bytes to the partner's address: one peer "
+             "MAC, so eth0 carries all of it both ways and eth1 only LACPDUs",
+             f"""{lacp_partner()}
+ip addr add 192.0.2.10/24 dev bond0; ip -n sw addr add 192.0.2.1/24 dev po1
+ping -c 1 -w 5 192.0.2.1 >/dev/null
+baseline lacp-idle-port
+ping -q -f -c 1000 -s 1400 192.0.2.1 >/dev/null""", cost=7),
     Scenario("ab-mode-changed",
              "active-backup over eth0, eth1 (active eth0): checked; rebuilt as balance-rr: "
              "checked; rebuilt as active-backup with eth1 enslaved first (active eth1)",
@@ -720,7 +808,8 @@ def guest_capture(dest):
     return f"""$CHECK_BONDING {what}--capture "{dest}" |
     sed -n 's/^  skipped //p' >"{dest}.unreadable"
 mv "{dest}.unreadable" "{dest}/UNREADABLE"
-case "{dest}" in */lacp-*|*/hw-*)  # via the guest's tmpfs: hostfs files all look root's
+if [ -d /run/oracle ]; then cp /run/oracle/* "{dest}/"; fi  # what the real tools said
+case "{dest}" in */lacp-*|*/hw-*|*/lldp-*)  # via the guest's tmpfs: hostfs files all look root's
     rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
     run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
     cp -r /run/nobody-capture/tree "{dest}.nobody" ;;
@@ -807,13 +896,14 @@ def run_parallel(names, commands=None, jobs=2, workdir=None):
 
 
 def capture(dest, names, jobs=2):
-    """Capture ``names`` into dest/<name>/ (and dest/<name>.nobody/ for 802.3ad)."""
+    """Capture ``names`` into dest/<name>/ (and dest/<name>.nobody/ for 802.3ad;
+    <name>.baseline[.nobody]/ where the scenario ran a first check: baseline)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="uml-") as tmp:
         results = run_parallel(names, jobs=jobs, workdir=tmp)
         dest.mkdir(parents=True, exist_ok=True)
         for r in results.values():
-            for suffix in ("", ".nobody"):
+            for suffix in ("", ".nobody", ".baseline", ".baseline.nobody"):
                 target = Path(f"{dest / r.name}{suffix}")
                 shutil.rmtree(target, ignore_errors=True)
                 if Path(f"{r.dir}{suffix}").exists():

@@ -5,10 +5,12 @@ check_bonding then runs inside the guest against the live /proc and /sys, as
 root and as nobody (the NRPE case: the kernel hides 802.3ad details from it),
 and must give what tests/expected.py says. Two boots run in parallel.
 """
+import shutil
+
 import pytest
 
-from expected import (AS_CONFIGURED, EXPECTED, FLAP, LIVE_ONLY, MODE_CHANGED, RENAMED, Expect,
-                      codes, for_user)
+from expected import (AS_CONFIGURED, EXPECTED, FLAP, LIVE_ONLY, MODE_CHANGED, RENAMED, ROOT_ONLY,
+                      SECOND_RUN, Expect, codes, for_user)
 from kernel import scenarios, uml
 
 pytestmark = pytest.mark.slow  # the fast lane (-m "not slow") leaves it out
@@ -29,11 +31,33 @@ LIVE['ab-renamed-slave'] = [(f'$CHECK_BONDING {RENAMED.argv}', RENAMED)]
 LIVE['ab-mode-changed'] = [(f'$CHECK_BONDING {MODE_CHANGED.argv}', MODE_CHANGED)]
 LIVE.update({name: [(f'$CHECK_BONDING {e.argv}', e) for e in expects]
              for name, expects in LIVE_ONLY.items()})
+# The second run of a baseline scenario: its first expectation (a run stores
+# what it compared: the others are replayed, each from the first run's tree)
+LIVE.update({name: [(f'$CHECK_BONDING {expects[0].argv}', expects[0])]
+             for name, expects in SECOND_RUN.items()})
+# The recipe of docs/switch-side.md: nobody in group adm may run Debian's lldpcli
+LIVE['lldp-one-switch'].append((
+    'setpriv --reuid=nobody --regid=nogroup --groups=adm $CHECK_BONDING -b bond0 --no-state',
+    Expect('-b bond0 --no-state', 1, ['BONDING WARNING - bond0: eth0 and eth1 reach one switch '
+                                      'switch-a (chassis mac 52:54:00:00:01:00)'],
+           users=ROOT_ONLY)))  # root's run_as is what may setpriv
 LIVE['arp-target-gone'] = [(
     '$CHECK_BONDING -b bond0 >/dev/null; sleep 1; $CHECK_BONDING -b bond0',
     Expect('-b bond0', (1, 2), ['link failed ']))]  # flapping: failovers come and go
 CASES = [(name, i, user) for name, runs in LIVE.items() for i in range(len(runs))
-         for user in uml.USERS]
+         for user in uml.USERS if user in runs[i][1].users]
+
+
+# lldpd (the host's binaries, run in the guest) for the LLDP scenarios
+LLDPD = shutil.which('lldpd', path='/usr/sbin:/usr/bin:/sbin:/bin')
+if not LLDPD:
+    LIVE = {name: runs for name, runs in LIVE.items() if not name.startswith('lldp-')}
+    CASES = [case for case in CASES if not case[0].startswith('lldp-')]
+
+
+def test_lldp_scenarios_run_where_lldpd_is_installed():
+    if not LLDPD:
+        pytest.skip('lldpd not installed (tests/kernel/APT_PACKAGES): lldp-* scenarios left out')
 
 
 LIVE['expect-grammar'] = []  # no check runs: what the kernel took is the test

@@ -21,7 +21,8 @@ RECORDED = REPO / 'tests/data/oracle'
 ENV = 'CB_ORACLE_CHROOT'
 RECORD = 'CB_ORACLE_RECORD'
 TOOLS = ('usr/sbin/netplan', 'usr/bin/nmcli', 'usr/sbin/ifquery', 'usr/bin/systemd-analyze',
-         'usr/lib/systemd/systemd-networkd', 'usr/bin/kmod')
+         'usr/lib/systemd/systemd-networkd', 'usr/bin/kmod', 'usr/sbin/NetworkManager',
+         'usr/bin/dbus-daemon')
 PACKAGES = tuple((Path(__file__).parent / 'CHROOT_PACKAGES').read_text().split())
 PRIVATE = ('.yaml', '.nmconnection')  # what the tools want 0600
 

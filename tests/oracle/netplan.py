@@ -121,6 +121,14 @@ CASES = {
     'nm-enums': one('mode: 802.3ad', 'lacp-rate: fast', 'transmit-hash-policy: layer2+3',
                     'ad-select: count', 'min-links: 1', 'up-delay: 200',
                     renderer='NetworkManager'),
+    'renderer-of-bonds': {'etc/netplan/50-bond.yaml': yaml(
+        '    renderer: NetworkManager\n' + bond('mode: 802.3ad', 'lacp-rate: fast'))},
+    'renderer-of-the-bond': {'etc/netplan/50-bond.yaml': yaml(
+        bond('mode: 802.3ad').replace('      interfaces:', '      renderer: NetworkManager\n'
+                                      '      interfaces:'))},
+    'renderer-of-bonds-over-network': {'etc/netplan/50-bond.yaml': yaml(
+        '    renderer: networkd\n' + bond('mode: balance-xor'), renderer='NetworkManager',
+        ethernets='renderer: networkd\n    eno1: {}\n    eno2: {}')},
     'sample-ubuntu2204-netplan-broken': sample('ubuntu2204-netplan-broken'),
     'sample-ubuntu2204-netplan-networkd': sample('ubuntu2204-netplan-networkd'),
     'sample-ubuntu2404-netplan-nm': sample('ubuntu2404-netplan-nm'),

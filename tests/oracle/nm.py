@@ -7,7 +7,7 @@ the profile is invalid. What the device then sets at activation (defaults,
 miimon against ARP) is not in the keyfile: check_bonding says it apart
 (nmbond.py, from nm-device-bond.c).
 """
-from check_bonding.drift import keyfile, nm, nmbond
+from check_bonding.drift import keyfile, nmbond, nmkeyfiles
 from check_bonding.drift.model import canonical
 
 TOOL = 'nm'
@@ -87,7 +87,7 @@ def plugin(text: str, path: str) -> tuple:
         keyfile.parse(text)
     except keyfile.Rejected as why:
         return f'GLib: {why}', {}
-    bond = nm.parse_keyfile(text, path).bond
+    bond = nmkeyfiles.parse_keyfile(text, path).bond
     invalid = nmbond.bond_options(bond, path)[3]
     return (f'verify: {invalid}' if invalid else None), \
         nmbond.normalised(nmbond.kept(bond, path)[0])

@@ -4,12 +4,12 @@ import subprocess
 import pytest
 
 from check_bonding.drift import files, ifupdown2 as drift_ifupdown2
-from oracle import chroot, ifupdown2, modprobe, netplan, networkd, nm, timespan
+from oracle import chroot, ifupdown2, modprobe, netplan, networkd, nm, nmprofiles, timespan
 
 pytestmark = pytest.mark.slow  # a Debian 13 chroot and minutes: tools/ci/oracle.sh
 
-TOOLS = {module.TOOL: module for module in (timespan, networkd, netplan, nm, ifupdown2,
-                                             modprobe)}
+TOOLS = {module.TOOL: module for module in (timespan, networkd, netplan, nm, nmprofiles,
+                                             ifupdown2, modprobe)}
 CASES = [(tool, name) for tool, module in TOOLS.items() for name in module.CASES]
 
 
