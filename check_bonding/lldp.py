@@ -120,9 +120,10 @@ def ask(socket: str, info) -> Neighbours:
     denied = _denied(program, socket, info)
     if denied:
         return Neighbours(unknown=denied)
-    import subprocess  # only where lldpd runs
+    # only where lldpd runs; a fixed program from LLDPCLI_DIRS, no shell
+    import subprocess  # nosec B404
     try:
-        done = subprocess.run([program, '-u', socket, '-f', 'json0', 'show', 'neighbors'],  # noqa: S603 - a fixed program from LLDPCLI_DIRS
+        done = subprocess.run([program, '-u', socket, '-f', 'json0', 'show', 'neighbors'],  # noqa: S603 # nosec B603
                               stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT,
                               check=False)
     except subprocess.TimeoutExpired:
