@@ -8,7 +8,8 @@ set -uo pipefail
 CI_DIR=$1
 size() { du -sh --one-file-system "$@" 2>/dev/null | cut -f1; }
 echo "=== what this run leaves on the machine"
-echo "$CI_DIR: $(size "$CI_DIR") (the runner's venvs and builds: $(size "$CI_DIR/tox"))"
+echo "$CI_DIR: $(size "$CI_DIR")"
+[ ! -d "$CI_DIR/tox" ] || echo "  the stages' venvs and builds: $(size "$CI_DIR/tox")"
 for chroot in "$CI_DIR"/chroots/*/; do
   [ -d "$chroot" ] && echo "  chroot ${chroot%/}: $(size "$chroot")"
 done
@@ -18,8 +19,9 @@ if [ -s "$CI_DIR/apt-installed.txt" ]; then
     $(cat "$CI_DIR/apt-installed.txt") 2>/dev/null | awk '$1 == "ii" {print $2}')
 fi
 if [ ${#INSTALLED[@]} -gt 0 ]; then
-  kib=$(dpkg-query -W -f='${Installed-Size}\n' "${INSTALLED[@]}" | awk '{s += $1} END {print s}')
-  echo "apt packages the test command installed: ${#INSTALLED[@]}, $((kib / 1024)) MB"
+  size=$(dpkg-query -W -f='${Installed-Size}\n' "${INSTALLED[@]}" \
+    | awk '{s += $1} END {printf "%.1f MB", s / 1024}')
+  echo "apt packages the test command installed: ${#INSTALLED[@]}, $size"
 else
   echo "apt packages the test command installed: none (the host had them all)"
 fi
@@ -27,5 +29,5 @@ echo "to remove it all:"
 for chroot in "$CI_DIR"/chroots/*/; do
   [ -d "$chroot" ] && echo "  tools/ci/trixie-chroot.sh remove ${chroot%/}"
 done
-echo "  rm -rf $CI_DIR"
+echo "  rm -rf --one-file-system $CI_DIR"
 [ ${#INSTALLED[@]} -eq 0 ] || echo "  apt-get purge ${INSTALLED[*]}"
