@@ -33,12 +33,14 @@ root_run() {  # the check as root before the package came: from the source tree
 clean() { inside sh -c "dpkg --purge $PKG >/dev/null 2>&1; rm -rf $DIR $FALLBACK"; }
 scenario() { SCENARIO=$1; clean; echo "--- $SCENARIO"; }
 
+ACCOUNTS=(passwd shadow group gshadow)   # nagios is hidden from them for a while below
+restore() { (cd "$T$W/etc" && cp -a "${ACCOUNTS[@]}" "$T/etc/"); }
+# a run killed while nagios was hidden left the accounts it saved: put them back first
+[ ! -f "$T$W/etc/passwd" ] || restore
 tools/ci/trixie-chroot.sh make "$T" python3-nagiosplugin python3-psutil icinga2-common
 rm -rf "$T$W" && mkdir -p "$T$W/src" && cp "$DEB" "$T$W/" && cp -r check_bonding "$T$W/src/"
 cp -r examples/seed-failover "$T$W/" && chmod -R go+rX "$T$W"
-ACCOUNTS=(passwd shadow group gshadow)   # nagios is hidden from them for a while below
 mkdir "$T$W/etc" && (cd "$T/etc" && cp -a "${ACCOUNTS[@]}" "$T$W/etc/")
-restore() { (cd "$T$W/etc" && cp -a "${ACCOUNTS[@]}" "$T/etc/"); }
 trap restore EXIT
 
 scenario "none there: made for nagios, and removed by purge"

@@ -27,7 +27,8 @@ files() {
 }
 
 OURS=("$T/etc/icinga2/conf.d/cb-services.conf" "$T/etc/icinga2/conf.d/cb-router1.conf" "$T$W")
-trap 'rm -rf "${OURS[@]}"' EXIT   # the chroot is reused: nothing of this run stays in it
+# the chroot is reused: nothing of this run stays in it (nor of one killed half-way)
+rm -rf "${OURS[@]}" && trap 'rm -rf "${OURS[@]}"' EXIT
 tools/ci/trixie-chroot.sh make "$T" python3-nagiosplugin python3-psutil python3-yaml \
   python3-pytest python3-hypothesis icinga2-bin icinga2-common man-db
 inside sh -c "dpkg -s $PKG >/dev/null 2>&1 && apt-get purge -y -q $PKG >/dev/null || true"

@@ -12,7 +12,7 @@
 #   tools/ci/trixie-chroot.sh remove DIR              unmount and delete DIR
 #
 # Services never start inside (policy-rc.d says no); the package lists are
-# refreshed once a day.
+# refreshed once a day; `make` first finishes what an interrupted dpkg left.
 set -euo pipefail
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive)
@@ -45,6 +45,13 @@ make_chroot() {
     mv "$dir.partial" "$dir"
     printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
     chmod 755 "$dir/usr/sbin/policy-rc.d" "$dir"
+  fi
+  # a run killed half-way (the machine restarted) leaves dpkg's work unfinished
+  # and apt refusing: finish it
+  if [ -n "$(ls -A "$dir/var/lib/dpkg/updates" 2>/dev/null)" ] \
+    || [ -n "$(dpkg --admindir="$dir/var/lib/dpkg" --audit 2>/dev/null)" ]; then
+    run "$dir" dpkg --configure -a >"$dir.recover.log" 2>&1 \
+      || { tail -n 20 "$dir.recover.log"; die "dpkg --configure -a failed in $dir"; }
   fi
   local missing=() p
   for p in "$@"; do
