@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 
+from .accounts import group_name, user_name
 from .records import record
 from .shared_switch import NO_LLDPD
 from .system import LLDP_SOCKET as SOCKET
@@ -140,38 +141,19 @@ def ask(socket: str, info) -> Neighbours:
 def _denied(program: str, socket: str, info) -> str | None:
     """Why this user cannot ask lldpd, with what would allow it; None if it can."""
     program_info = os.stat(program)
+    me = user_name(os.geteuid())
     if not os.access(program, os.X_OK):
-        return (f'{program} runs only for {_owners(program_info)}: add {_me()} to group '
-                f'{_group(program_info.st_gid)} (or run the check as root)')
+        return (f'{program} runs only for {_owners(program_info)}: add {me} to group '
+                f'{group_name(program_info.st_gid)} (or run the check as root)')
     if not program_info.st_mode & stat.S_ISUID and not os.access(socket, os.W_OK):
-        return (f'lldpd\'s socket {socket} is only for {_owners(info)}: add {_me()} to group '
-                f'{_group(info.st_gid)} (or run the check as root)')
+        return (f'lldpd\'s socket {socket} is only for {_owners(info)}: add {me} to group '
+                f'{group_name(info.st_gid)} (or run the check as root)')
     return None
 
 
 def _owners(info) -> str:
-    return (f'{_user(info.st_uid)} and group {_group(info.st_gid)} '
+    return (f'{user_name(info.st_uid)} and group {group_name(info.st_gid)} '
             f'(mode {stat.S_IMODE(info.st_mode):04o})')
-
-
-def _me() -> str:
-    return _user(os.geteuid())
-
-
-def _user(uid: int) -> str:
-    import pwd  # only for these words
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f'uid {uid}'
-
-
-def _group(gid: int) -> str:
-    import grp
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return f'gid {gid}'
 
 
 def parse(text: str) -> Neighbours:

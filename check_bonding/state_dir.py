@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import stat
 
+from .accounts import user_name
+
 SYSTEM_STATE_DIR = '/var/lib/check_bonding'  # the packages make it, for the agent's user
 
 
@@ -52,14 +54,6 @@ def directory_owner(directory: str) -> tuple | None:
         return None
     info = os.stat(directory)
     return (info.st_uid, info.st_gid) if info.st_uid != 0 else None
-
-
-def user_name(uid: int) -> str:
-    import pwd  # only for messages
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f'uid {uid}'
 
 
 def ownership(path: str) -> str:

@@ -21,8 +21,9 @@ import signal
 import stat
 
 from . import baseline, flaps
+from .accounts import user_name
 from .findings import Finding, found
-from .state_dir import directory_owner, ownership, user_name
+from .state_dir import directory_owner, ownership
 
 MAX_STATE = 4 * 1024 * 1024  # bytes; events are pruned by age, a real file is a few KiB
 

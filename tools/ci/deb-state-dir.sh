@@ -9,16 +9,10 @@
 # CHROOT: the Debian 13 chroot of tools/ci/debian13.sh (made if missing), default
 # $CB_CI_DIR/trixie. Needs root. Its dependencies are in the chroot already, so
 # dpkg installs the package without the network.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-[ $# -ge 1 ] && [ -f "$1" ] || { echo "usage: $0 DEB [CHROOT]" >&2; exit 2; }
-DEB=$(realpath "$1")
-T=${2:-${CB_CI_DIR:-/opt/check_bonding-test}/trixie}
-PKG=monitoring-plugins-bonding PLUGIN=/usr/lib/nagios/plugins/check_bonding
+. "$(dirname "$0")/in-trixie.sh"   # DEB, T, PKG, PLUGIN, inside
 DIR=/var/lib/check_bonding MARK=.made-by-monitoring-plugins-bonding W=/tmp/cb-state-dir
 FALLBACK=/var/lib/nagios/.local/state/check_bonding START=$SECONDS
 die() { printf 'deb-state-dir: %s\n' "$*" >&2; exit 1; }
-inside() { tools/ci/trixie-chroot.sh run "$T" "$@"; }
 install_pkg() { inside dpkg -i "$W/$(basename "$DEB")" 2>&1; }
 owner() { inside stat -c '%U:%G %a' "$@"; }
 is() { [ "$1" = "$2" ] || die "$SCENARIO: $3 is '$1', expected '$2'"; }

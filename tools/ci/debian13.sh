@@ -9,16 +9,10 @@
 #
 # DEB: the built monitoring-plugins-bonding_*_all.deb. CHROOT (made if missing,
 # reused; ~35 s to make): default $CB_CI_DIR/trixie. Needs root and debootstrap.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-[ $# -ge 1 ] && [ -f "$1" ] || { echo "usage: $0 DEB [CHROOT]" >&2; exit 2; }
-DEB=$(realpath "$1")
-T=${2:-${CB_CI_DIR:-/opt/check_bonding-test}/trixie}
-PKG=monitoring-plugins-bonding PLUGIN=/usr/lib/nagios/plugins/check_bonding
+. "$(dirname "$0")/in-trixie.sh"   # DEB, T, PKG, PLUGIN, inside
 DOC=/usr/share/doc/monitoring-plugins-bonding W=/tmp/cb-debian13
 START=$SECONDS
 die() { printf 'debian13: %s\n' "$*" >&2; exit 1; }
-inside() { tools/ci/trixie-chroot.sh run "$T" "$@"; }
 as_nagios() { inside runuser -u nagios -- env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "$@"; }
 # what the package may change, outside the places that change anyway
 files() {
