@@ -27,15 +27,11 @@ root_run() {  # the check as root before the package came: from the source tree
 clean() { inside sh -c "dpkg --purge $PKG >/dev/null 2>&1; rm -rf $DIR $FALLBACK"; }
 scenario() { SCENARIO=$1; clean; echo "--- $SCENARIO"; }
 
-ACCOUNTS=(passwd shadow group gshadow)   # nagios is hidden from them for a while below
-restore() { (cd "$T$W/etc" && cp -a "${ACCOUNTS[@]}" "$T/etc/"); }
-# a run killed while nagios was hidden left the accounts it saved: put them back first
-[ ! -f "$T$W/etc/passwd" ] || restore
 tools/ci/trixie-chroot.sh make "$T" python3-nagiosplugin python3-psutil icinga2-common
 rm -rf "$T$W" && mkdir -p "$T$W/src" && cp "$DEB" "$T$W/" && cp -r check_bonding "$T$W/src/"
 cp -r examples/seed-failover "$T$W/" && chmod -R go+rX "$T$W"
-mkdir "$T$W/etc" && (cd "$T/etc" && cp -a "${ACCOUNTS[@]}" "$T$W/etc/")
-trap restore EXIT
+mkdir "$T$SAVED" && (cd "$T/etc" && cp -a "${ACCOUNTS[@]}" "$T$SAVED/")
+trap restore_accounts EXIT   # nagios is hidden from them for a while below
 
 scenario "none there: made for nagios, and removed by purge"
 install_pkg >/dev/null
@@ -82,11 +78,11 @@ scenario "no nagios user yet: nothing made; dpkg-reconfigure makes it once there
 inside sh -c "sed -i '/^nagios:/d' /etc/passwd /etc/shadow /etc/group /etc/gshadow"
 install_pkg >/dev/null
 inside test ! -e "$DIR" || die "$SCENARIO: $DIR made without a nagios user"
-restore
+restore_accounts
 inside dpkg-reconfigure "$PKG"
 is "$(owner $DIR)" "nagios:nagios 700" "$DIR"
 inside dpkg --purge "$PKG" >/dev/null
 inside test ! -e "$DIR" || die "$SCENARIO: purge left what it made"
 
-clean && restore && trap - EXIT && rm -rf "$T$W"
+clean && restore_accounts && trap - EXIT && rm -rf "$T$W"
 echo "deb-state-dir: 5 starting points, install, run as nagios, purge: as documented ($((SECONDS - START))s)"
