@@ -51,6 +51,9 @@ def natural(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name)]
 
 
+UNASKED = object()  # a System's memo before its first question
+
+
 class System:
     """The files of one Linux system, rooted at `root` ('/' for the live one)."""
 
@@ -58,7 +61,7 @@ class System:
         self.root = root
         self._counters = None
         self._hardware = None
-        self._lldp = None
+        self._lldp = UNASKED
 
     def path(self, relpath: str) -> str:
         return os.path.join(self.root, relpath)
@@ -230,9 +233,11 @@ class System:
     def lldp(self):
         """The LLDP neighbours lldpd knows (lldp.py), asked once per run; None
         without lldpd, which costs one lstat (lldp.py is not even loaded)."""
-        if self._lldp is None and os.path.lexists(self.path(LLDP_SOCKET)):
-            from .lldp import read
-            self._lldp = read(self.root)
+        if self._lldp is UNASKED:
+            self._lldp = None
+            if os.path.lexists(self.path(LLDP_SOCKET)):
+                from .lldp import read
+                self._lldp = read(self.root)
         return self._lldp
 
     def read_options(self, bond: Bond, keys) -> dict:
