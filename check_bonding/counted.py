@@ -17,10 +17,10 @@ turns LACP churn counts into flaps.
 """
 from __future__ import annotations
 
-from .baseline import Sample
+from .baseline import SAMPLED, Sample
 
 CHURNS = ('actor_churns', 'partner_churns')
-TRAFFIC = ('tx_bytes', 'rx_bytes')
+TRAFFIC = SAMPLED  # the bytes: the counters the baseline samples rather than keeps
 # Where each slave's share of the traffic says something: the modes that spread
 # what they send (and, 802.3ad and balance-xor, the switch what they receive).
 TRAFFIC_MODES = ('802.3ad', 'balance-xor', 'balance-tlb', 'balance-alb')

@@ -162,8 +162,9 @@ def _events(events: list, now: float, name: str, growth: dict) -> bool:
         events.append(Event(now, FAILURE, name, failures))
     if losses is not None and losses > failures:
         events.append(Event(now, ABSORBED, name, losses - failures))
-    if counted.churned(growth):
-        events.append(Event(now, CHURN, name, counted.churned(growth)))
+    churns = counted.churned(growth)
+    if churns:
+        events.append(Event(now, CHURN, name, churns))
     return bool(failures)
 
 

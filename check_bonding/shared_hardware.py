@@ -25,8 +25,8 @@ from .hardware_notes import lacp_partner, notes
 def judge(bond, stands) -> list[Finding]:
     """The hardware findings of one bond, from a Stand per slave with its
     facts (Hardware.facts): a single point of failure, or -v notes."""
-    if len(bond.slaves) < 2 or bond.sysfs_elsewhere:
-        return []  # single-slave warns already; sysfs of another interface: not judged
+    if not stands:
+        return []  # Hardware.facts judges neither single slaves nor sysfs elsewhere
     spof = single_point(stands)
     return ([spof] if spof else notes(bond, stands)) + lacp_partner(bond)
 
