@@ -41,11 +41,12 @@ def run_capture(options: Options):
     """--capture: exit 0 when the tree is written, 3 when it cannot be."""
     from .capture import capture, namespace_notes
     from .ifname import is_ovs
+    from .ovs.resource import wanted
     from .system import System
     system = System(options.root)
     named = [name for name in options.bonds if not is_ovs(name)]
     bonds, _ = system.bonds_to_check(named, options.excluded, keep_idle=True) \
-        if options.kind != 'ovs' and (named or not options.bonds) else ([], None)
+        if wanted(options, 'kernel') else ([], None)
     try:
         skipped = capture(system, bonds, options.capture_dir,
                           options.config_source if options.config_drift else None,
@@ -54,12 +55,13 @@ def run_capture(options: Options):
         print(f'check_bonding: cannot capture into {err.filename or options.capture_dir}: '
               f'{err.strerror}')
         sys.exit(UNKNOWN)
+    notes = namespace_notes(system, bonds)  # of the kernel bonds
     bonds += captured_ovs_bonds(options.capture_dir)
     print(f'captured {", ".join(bonds) or "no bonds"} into {options.capture_dir}'
           f' ({len(skipped)} unreadable files skipped)')
     for line in skipped:
         print(f'  skipped {line}')
-    for line in namespace_notes(system, bonds):
+    for line in notes:
         print(f'  note: {line}')
     sys.exit(0)
 
