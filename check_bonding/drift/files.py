@@ -214,19 +214,19 @@ class Tree:
         text, why = decode(found.data)
         if why:
             self.unread.append((found.path, why, self.source))
-        return text if not why else None
+        return text
 
 
 def decode(data: bytes) -> tuple:
-    """(text, why it is not all of it): UTF-8 with replacement, CRLF as LF,
-    over-long lines dropped; (None, why) for a NUL byte."""
+    """(text, '') as UTF-8 with replacement, CRLF as LF; (None, why it is not
+    read) for a NUL byte or lines over LINE_LIMIT."""
     if b'\0' in data:
         return None, 'a NUL byte (binary)'
     lines = data.decode('utf-8', 'replace').replace('\r\n', '\n').split('\n')
-    kept = [line for line in lines if len(line) <= LINE_LIMIT]
-    note = f'{len(lines) - len(kept)} lines over {LINE_LIMIT} bytes ignored' \
-        if len(kept) < len(lines) else ''
-    return '\n'.join(kept), note
+    too_long = sum(len(line) > LINE_LIMIT for line in lines)
+    if too_long:
+        return None, f'{too_long} lines over {LINE_LIMIT} bytes ignored'
+    return '\n'.join(lines), ''
 
 
 def _split(path: str) -> list[str]:

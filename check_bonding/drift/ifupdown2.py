@@ -22,13 +22,12 @@ import json
 import re
 
 from . import ifupdown
-from .model import Definition, Port, Setting
+from .model import NAMED, Definition, Port, Setting
 
 TOOL = 'ifupdown2'
 POLICY_DIRS = ('/etc/network/ifupdown2/policy.d', '/var/lib/ifupdown2/policy.d')  # user first
 BINARIES = ('/usr/sbin/ifreload', '/sbin/ifreload')  # only ifupdown2 has it
-MODES = ('balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb',
-         'balance-alb')
+MODES = NAMED['mode']  # the kernel's
 HASHES = ('layer2', 'layer3+4', 'layer2+3', 'encap2+3', 'encap3+4')
 TABLES = {'mode': MODES, 'xmit_hash_policy': HASHES}
 ATTRIBUTES = {'bond-mode': 'mode', 'bond-xmit-hash-policy': 'xmit_hash_policy',
@@ -175,8 +174,8 @@ def _attributes(name, given, policies, explain, notes) -> dict:
         if attribute in given and given[attribute][0]:
             value, line, path = given[attribute]
             value = value.replace('$IFACE', name)
-        elif policy_value(policies, name, attribute) is not None:
-            (value, path), line = policy_value(policies, name, attribute), None
+        elif (policy := policy_value(policies, name, attribute)) is not None:
+            (value, path), line = policy, None
             explain[option] = f'ifupdown2 policy default in {path}'
         else:
             continue

@@ -130,6 +130,12 @@ def timespan_ms(text: str, bare_unit: float = 1000) -> int | None:
     return int(total)
 
 
+def ipv4(text: str) -> bool:
+    """A dotted-quad IPv4 address (the kernel's and NM's reading of a target)."""
+    parts = text.strip().split('.')
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
 def mac(text) -> str | None:
     """A MAC address, lower case, or None."""
     text = str(text or '').strip().lower()

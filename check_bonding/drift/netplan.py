@@ -83,7 +83,7 @@ def _origins(part: dict, path: str, origin: dict, primaries: dict) -> None:
                     primaries.setdefault(ident, {}).setdefault(str(value), path)
 
 
-def definitions(plan: Netplan, notes: list) -> list:
+def definitions(plan: Netplan) -> list:
     """The bonds netplan's generator renders, predicted through the renderer's tool."""
     network = plan.network
     devices = _mapping(network.get('ethernets'))
@@ -93,7 +93,7 @@ def definitions(plan: Netplan, notes: list) -> list:
     for name, bond in bonds.items():
         path = plan.origin.get((name, None), '/etc/netplan')
         if not isinstance(bond, dict):
-            notes.append(f'{path}: bond {name} is not a mapping, ignored')
+            plan.notes.append(f'{path}: bond {name} is not a mapping, ignored')
             continue
         params = _mapping(bond.get('parameters'))
         members = [m for m in bond.get('interfaces') or () if isinstance(m, str)] \

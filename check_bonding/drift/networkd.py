@@ -14,7 +14,7 @@ import fnmatch
 from functools import partial
 
 from . import netmatch
-from .model import (KERNEL_DEFAULTS, Definition, Port, Setting, canonical, targets,
+from .model import (KERNEL_DEFAULTS, Definition, Port, Setting, canonical, ipv4, targets,
                     timespan_ms)
 
 DIRS = ('/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network',
@@ -143,17 +143,12 @@ def _targets(options: dict, value: str, where: str, line, notes: list) -> None:
     if not value:
         options.pop('arp_ip_target', None)
         return
-    valid = tuple(t for t in targets(value) if _ipv4(t))
+    valid = tuple(t for t in targets(value) if ipv4(t))
     if len(valid) < len(targets(value)):
         notes.append(f'{where}: invalid address in ARPIPTargets={value}, ignored')
     old = options.get('arp_ip_target')
     options['arp_ip_target'] = Setting(tuple(dict.fromkeys((old.value if old else ()) + valid)),
                                        where, line)
-
-
-def _ipv4(text: str) -> bool:
-    parts = text.split('.')
-    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
 def definitions(tree, modprobe_defaults: dict, skip=()) -> list:

@@ -13,19 +13,10 @@ turns miimon off), so module options never reach its bonds.
 """
 from __future__ import annotations
 
-from .model import ACTIVE_SLAVE, Setting, canonical, mac
+from .model import ACTIVE_SLAVE, NAMED, Setting, canonical, ipv4, mac
 
 INT = 2 ** 31 - 1
-CHOICES = {
-    'mode': ('balance-rr', 'active-backup', 'balance-xor', 'broadcast', '802.3ad',
-             'balance-tlb', 'balance-alb'),
-    'ad_select': ('stable', 'bandwidth', 'count'), 'arp_all_targets': ('any', 'all'),
-    'arp_validate': ('none', 'active', 'backup', 'all', 'filter', 'filter_active',
-                     'filter_backup'),
-    'fail_over_mac': ('none', 'active', 'follow'), 'lacp_rate': ('slow', 'fast'),
-    'primary_reselect': ('always', 'better', 'failure'),
-    'xmit_hash_policy': ('layer2', 'layer3+4', 'layer2+3', 'encap2+3', 'encap3+4',
-                         'vlan+srcmac')}
+CHOICES = {**NAMED, 'arp_all_targets': ('any', 'all')}  # NM's tables: the kernel's
 RANGES = {'ad_actor_sys_prio': (1, 65535), 'ad_user_port_key': (0, 1023),
           'all_slaves_active': (0, 1), 'arp_interval': (0, INT), 'balance_slb': (0, 1),
           'downdelay': (0, INT), 'lp_interval': (1, INT), 'miimon': (0, INT),
@@ -60,7 +51,7 @@ def valid(key: str, value: str) -> bool:
     if key in RANGES:
         return _in_range(value, *RANGES[key])
     if key == 'arp_ip_target':
-        return all(_ipv4(t) for t in value.split(',') if t) and bool(value)
+        return all(ipv4(t) for t in value.split(',') if t) and bool(value)
     if key == 'ad_actor_system':
         return mac(value) is not None
     return key in OTHER and 0 < len(value) < 16 and value not in ('.', '..') and \
@@ -69,11 +60,6 @@ def valid(key: str, value: str) -> bool:
 
 def _in_range(value: str, low: int, high: int) -> bool:
     return value.isdigit() and low <= int(value) <= high
-
-
-def _ipv4(text: str) -> bool:
-    parts = text.strip().split('.')
-    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
 def kept(raw: dict, path: str) -> tuple:

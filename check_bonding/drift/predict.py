@@ -110,7 +110,7 @@ def _netplan(tree, definitions: list, notes: list) -> tuple:
     if not netplan.available():
         return netplan.files(tree)[0], set()
     plan = netplan.read(tree)
-    definitions += netplan.definitions(plan, plan.notes)
+    definitions += netplan.definitions(plan)
     notes += plan.notes
     tree.rejected.extend(('netplan', why, None) for why in plan.rejected)
     return None, {n for n in tree.listdir('/run/systemd/network') if n.startswith('10-netplan-')}
