@@ -9,6 +9,15 @@ from .options import UNKNOWN, Options, parse_args
 
 
 def main(argv=None):
+    try:
+        check(argv)
+    except BrokenPipeError:
+        # the reader went away (`| head`, a daemon that gave up): nothing can
+        # be said any more, and the interpreter's exit would print a traceback
+        os._exit(UNKNOWN)
+
+
+def check(argv):
     options = parse_args(argv)
     if options.findings_only:
         list_findings()

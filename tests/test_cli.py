@@ -1,4 +1,5 @@
 """The command line as users and Nagios run it: exit code and first line."""
+import os
 import re
 import subprocess
 import sys
@@ -194,3 +195,19 @@ def test_capture_command_writes_a_replayable_tree_and_says_what_it_skipped(tmp_p
 def test_option_order_never_matters_so_nothing_may_win_silently(argv, message):
     result = run_check(['--root', SEED, '--no-state', *argv])
     assert result.code == 3 and message in result.first_line, result.output
+
+
+@pytest.mark.parametrize('argv', [['-b', '../x'], ['--list-findings'],
+                                  ['--root', EXAMPLES / 'seed-failover', '--no-state', '-v']])
+def test_a_reader_gone_before_the_output_is_unknown_without_a_traceback(argv):
+    """`check_bonding ... | head -1`, or a daemon that gave up: the pipe's
+    reader is closed before anything is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, '-m', 'check_bonding', *map(str, argv)],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 3
+    assert done.stderr == ''
