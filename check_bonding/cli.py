@@ -2,6 +2,7 @@
 findings or capture, and exit with the plugin's code."""
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -10,11 +11,22 @@ from .options import UNKNOWN, Options, parse_args
 
 def main(argv=None):
     try:
-        check(argv)
-    except BrokenPipeError:
-        # the reader went away (`| head`, a daemon that gave up): nothing can
-        # be said any more, and the interpreter's exit would print a traceback
+        try:
+            check(argv)
+        finally:
+            flush_output()
+    except OSError:
+        # The output cannot be delivered: its reader went away (`| head`, a
+        # daemon that gave up) or its file is full. Say UNKNOWN the only way
+        # left, without the traceback the interpreter's exit would print.
         os._exit(UNKNOWN)
+
+
+def flush_output():
+    """Write out what is buffered; an OSError means it never arrives."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OSError(errno.EBADF, 'stdout is closed')
+    sys.stdout.flush()
 
 
 def check(argv):
@@ -29,10 +41,7 @@ def check(argv):
     except SystemExit as done:
         # Everything is printed and stored: skip the interpreter's teardown,
         # which costs more (~7 ms) than this plugin's whole run.
-        try:
-            sys.stdout.flush()
-        except OSError:
-            pass
+        flush_output()
         os._exit(done.code if isinstance(done.code, int) else UNKNOWN)
 
 

@@ -197,17 +197,34 @@ def test_option_order_never_matters_so_nothing_may_win_silently(argv, message):
     assert result.code == 3 and message in result.first_line, result.output
 
 
-@pytest.mark.parametrize('argv', [['-b', '../x'], ['--list-findings'],
-                                  ['--root', EXAMPLES / 'seed-failover', '--no-state', '-v']])
-def test_a_reader_gone_before_the_output_is_unknown_without_a_traceback(argv):
-    """`check_bonding ... | head -1`, or a daemon that gave up: the pipe's
-    reader is closed before anything is written."""
+def closed_reader():
     read_end, write_end = os.pipe()
     os.close(read_end)
+    return write_end
+
+
+OUTPUT_LOST = {'reader gone (| head -c0)': closed_reader,
+               'disk full (> /dev/full)': lambda: os.open('/dev/full', os.O_WRONLY),
+               'stdout closed (>&-)': None}
+
+
+@pytest.mark.parametrize('unbuffered', ['', '1'])
+@pytest.mark.parametrize('lost', OUTPUT_LOST)
+@pytest.mark.parametrize('argv', [['-b', '../x'], ['--list-findings'],
+                                  ['--root', EXAMPLES / 'seed-failover', '--no-state', '-v']])
+def test_output_that_never_arrives_is_unknown_without_a_traceback(argv, lost, unbuffered):
+    """`check_bonding ... | head -1`, a daemon that gave up, a full disk: the
+    verdict is lost, so the exit code says UNKNOWN. Python buffers stdout on
+    a pipe unless PYTHONUNBUFFERED is set, which moves the error from the
+    print to the exit: both ways are tried."""
+    opened = OUTPUT_LOST[lost]
+    stdout = opened() if opened else None
+    env = {**os.environ, 'PYTHONUNBUFFERED': unbuffered}
     try:
         done = subprocess.run([sys.executable, '-m', 'check_bonding', *map(str, argv)],
-                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+                              stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60,
+                              env=env, preexec_fn=None if opened else lambda: os.close(1))
     finally:
-        os.close(write_end)
-    assert done.returncode == 3
-    assert done.stderr == ''
+        if stdout is not None:
+            os.close(stdout)
+    assert (done.returncode, done.stderr) == (3, '')
