@@ -92,11 +92,17 @@ partner() {
     for n; do ip -n "$ns" link set peer$n master po1; done
     ip -n "$ns" link set po1 up
 }
-# switch NS ADDR N...: a bridge br0 in NS over peerN..., answering ARP on ADDR
+# switch NS ADDR N...: a bridge br0 in NS over peerN..., answering ARP on ADDR.
+# Its ports send nothing of their own, as a switch's ports do: IPv6 off on them
+# (else their MLD reports and router solicitations, every few seconds, bring an
+# ARP-monitored slave up for a moment after the switch went down)
 switch() {
     ns=$1 addr=$2; shift 2
     ip -n "$ns" link add br0 type bridge forward_delay 0
-    for n; do ip -n "$ns" link set peer$n master br0 up; done
+    for n; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.peer$n.disable_ipv6=1
+        ip -n "$ns" link set peer$n master br0 up
+    done
     ip -n "$ns" addr add "$addr" dev br0
     ip -n "$ns" link set br0 up
 }
