@@ -9,6 +9,7 @@ exit 2, which Nagios would read as CRITICAL.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections import namedtuple
@@ -211,6 +212,8 @@ def validate(args: argparse.Namespace) -> Options:
     for option in ('root', 'capture', 'state_dir'):
         if getattr(args, option) == '':
             raise UsageError(f"--{option.replace('_', '-')} needs a directory")
+    if not os.path.isdir(args.root):
+        raise UsageError(f'--root {args.root}: not a directory')
     return Options(
         bonds=bonds, excluded=excluded,
         primaries=per_bond(args.primary, '--primary', bonds, excluded),

@@ -108,6 +108,8 @@ def test_unreadable_proc_file_is_unknown_naming_the_file(check, tmp_path):
     (['-p', 'eth0,,eth1'], "invalid --primary 'eth0,,eth1'"),
     (['--no'], 'unrecognized arguments: --no'),
     (['--root', ''], '--root needs a directory'),
+    (['--root', '/etc/hostname'], '--root /etc/hostname: not a directory'),
+    (['--root', '/nonexistent/tree'], '--root /nonexistent/tree: not a directory'),
     (['--capture', ''], '--capture needs a directory'),
     (['-p', 'eth0', '-p', 'eth1'], '--primary given twice'),
     (['--slaves', 'bond0='], "invalid --slaves 'bond0='"),
