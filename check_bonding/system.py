@@ -178,8 +178,9 @@ class System:
         first = bond.slaves[0] if bond.slaves else None
         if first is not None and first.perm_hwaddr:
             perm = self.read_optional(f'sys/class/net/{first.name}/bonding_slave/perm_hwaddr')
-            if perm is not None:
-                return None if perm.lower() == first.perm_hwaddr.lower() else (
+            if perm:  # one may print all addr_len bytes, the other six (%pM): a prefix
+                shown, listed = perm.lower(), first.perm_hwaddr.lower()
+                return None if shown.startswith(listed) or listed.startswith(shown) else (
                     f'its {first.name} has permanent address {perm}, not {first.perm_hwaddr}')
         listed = self.read_optional(f'sys/class/net/{bond.name}/bonding/slaves')
         names = [s.name for s in bond.slaves]

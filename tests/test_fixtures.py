@@ -71,6 +71,22 @@ def test_one_bond_name_in_two_namespaces_costs_one_read_and_says_what_it_skipped
         'sys/class/net/vA/bonding_slave/perm_hwaddr', 'sys/class/net/bond0/bonding/slaves']
 
 
+def test_a_permanent_address_printed_longer_in_sysfs_is_the_same_interface(tmp_path):
+    """sysfs prints all addr_len bytes of a slave's permanent address (kernels since
+    2019), a /proc that printed six (%pM) is the same slave: sysfs is still read (here:
+    the bond set down), never skipped as another namespace's."""
+    tree = tmp_path / 'tree'
+    shutil.copytree(FIXTURES / 'ab-healthy', tree, symlinks=True)
+    perm = tree / 'sys/class/net/eth0/bonding_slave/perm_hwaddr'
+    perm.write_text(perm.read_text().strip() + ':00:00:00:00:00:00:00:00:00:00:00:00:00:00\n')
+    flags = tree / 'sys/class/net/bond0/flags'
+    flags.write_text(hex(int(flags.read_text(), 16) & ~1) + '\n')
+    result = run_check(['--root', tree, '--no-state', '-v'])
+    assert result.code == 2 and result.first_line.startswith(
+        'BONDING CRITICAL - bond0: interface set down (administratively)'), result.output
+    assert 'another bond0' not in result.output
+
+
 def test_a_capture_under_two_namespaces_says_so_and_replays_alike(tmp_path):
     tree = FIXTURES / 'netns-one-name-healthy'
     capture = subprocess.run([sys.executable, '-m', 'check_bonding', '--root', tree,
