@@ -163,8 +163,9 @@ def judge(expected: dict, running: dict, elsewhere: str | None = None) -> list[F
 
 def _not_shown(key: str, text: str | None, elsewhere: str | None) -> str | None:
     """Why the running value of `key` cannot be compared, or None."""
-    if elsewhere and key != 'ns_ip6_target':
-        return f'{key} not compared: sysfs shows another interface of this name'
+    if elsewhere and text is None and key != 'ns_ip6_target':
+        return (f'{key} not compared: sysfs shows another interface of this name, and '
+                '/proc does not show it')
     if text is None:
         where = ('/proc, only with ARP monitoring on Linux 6.0+' if key == 'ns_ip6_target'
                  else 'sysfs')

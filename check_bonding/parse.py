@@ -32,6 +32,9 @@ LACP_BITS = ('activity', 'timeout', 'aggregation', 'synchronization',
              'collecting', 'distributing', 'defaulted', 'expired')
 
 MAX_SLAVES = 1024  # more than any NIC count; bounds the work on hostile input
+PROC_OPTIONS = ('miimon', 'updelay', 'downdelay', 'arp_interval', 'arp_missed_max',
+                'xmit_hash_policy', 'lacp_rate', 'ad_select', 'primary_reselect',
+                'fail_over_mac')  # the sysfs options /proc shows as they are
 IFF_UP = 0x1  # in sysfs `flags`: the interface is set up (ip link set up)
 
 
@@ -114,6 +117,16 @@ class Bond(record('Bond', BOND_FIELDS, 'One bond as the driver shows it.')):
     @property
     def slaves_up(self) -> list[Slave]:
         return [s for s in self.slaves if s.up]
+
+    def proc_option(self, key: str) -> str | None:
+        """Option `key` as /proc shows it (for --expect where sysfs is another
+        interface's), or None where /proc has no line for it."""
+        if key == 'arp_ip_target':  # listed only with ARP monitoring
+            return None if self.arp_interval is None else ' '.join(self.arp_targets)
+        if key == 'primary':  # a line of its own only in the modes with a primary
+            return None if self.primary_reselect is None else (self.primary or '')
+        value = getattr(self, key) if key in PROC_OPTIONS else None
+        return None if value is None else str(value)
 
 
 def mode_name(value: str | None) -> str | None:

@@ -242,14 +242,14 @@ class System:
         return self._lldp
 
     def read_options(self, bond: Bond, keys) -> dict:
-        """{key: text of sysfs bonding/<key>, None where not shown or sysfs is
-        another interface's} (--expect); ns_ip6_target from /proc (sysfs has no
-        such file)."""
+        """{key: text of sysfs bonding/<key>, None where not shown} (--expect);
+        from /proc where sysfs is another interface's, and ns_ip6_target (sysfs
+        has no such file)."""
         def value(key):
             if key == 'ns_ip6_target':
                 return None if bond.ns_targets is None else ' '.join(bond.ns_targets)
             if bond.sysfs_elsewhere:
-                return None
+                return bond.proc_option(key)
             return self.read_optional(f'sys/class/net/{bond.name}/bonding/{key}')
         return {key: value(key) for key in keys}
 

@@ -194,10 +194,15 @@ EXPECTED = {
             ['hardware-', 'virtual devices'])],
     'netns-one-name-degraded': [
         Expect('', 1, ['BONDING WARNING - bond0: vB down |'], ['never set up']),
-        Expect('-b bond0 --expect miimon=100 -v', 1, [
+        # --expect: what /proc shows is compared, the rest is not
+        Expect('-b bond0 --expect miimon=100 --expect primary=vA --expect min_links=1 -v', 1, [
             'BONDING WARNING - bond0: vB down\n',
             'ok: sysfs shows another bond0 (it lists slaves none, /proc vA, vB)',
-            'ok: miimon not compared: sysfs shows another interface of this name\n'])],
+            'ok: min_links not compared: sysfs shows another interface of this name, and /proc '
+            'does not show it\n'], ['miimon', 'primary ']),
+        Expect('-b bond0 --expect miimon=200 --expect primary=vB', 1, [
+            'BONDING WARNING - bond0: vB down, miimon 100, expected 200, primary vA, '
+            'expected vB |'])],
     'arp-ns6-targets': [
         Expect('-b bond0', 0, [AB_OK], ['arp_ip_target']),
         Expect('-b bond0 -vv', 0, ['arp_interval 100, arp_missed_max 10, ns_ip6_target fd00::1'],
