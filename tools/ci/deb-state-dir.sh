@@ -43,6 +43,13 @@ inside sh -c "ls $DIR/bond1@*.json >/dev/null" || die "$SCENARIO: remove deleted
 install_pkg >/dev/null && inside dpkg --purge "$PKG" >/dev/null
 inside test ! -e "$DIR" || die "$SCENARIO: purge left $DIR"
 
+scenario "made by the package, an admin's file put in it: purge takes the baselines, keeps the file"
+install_pkg >/dev/null && as_nagios >/dev/null && inside touch "$DIR/notes.txt"
+grep -q "$DIR kept: it holds files the plugin did not write" <<<"$(inside dpkg --purge "$PKG")" \
+  || die "$SCENARIO: purge said nothing"
+inside test -f "$DIR/notes.txt" || die "$SCENARIO: purge deleted what it did not make"
+inside sh -c "! ls $DIR/bond1@*.json $DIR/$MARK 2>/dev/null" || die "$SCENARIO: purge left its own"
+
 scenario "root's, baselines only: handed to nagios, one history; kept by purge"
 root_run
 is "$(owner $DIR)" "root:root 700" "$DIR after a root run"
@@ -85,4 +92,4 @@ inside dpkg --purge "$PKG" >/dev/null
 inside test ! -e "$DIR" || die "$SCENARIO: purge left what it made"
 
 clean && restore_accounts && trap - EXIT && rm -rf "$T$W"
-echo "deb-state-dir: 5 starting points, install, run as nagios, purge: as documented ($((SECONDS - START))s)"
+echo "deb-state-dir: 6 starting points, install, run as nagios, purge: as documented ($((SECONDS - START))s)"

@@ -43,8 +43,9 @@ where=$(as_nagios sh -c "cd $W/tests && python3 -c 'import check_bonding, nagios
 print(*(m.__file__ for m in (check_bonding, nagiosplugin, psutil)))'")
 for f in $where; do [[ $f == /usr/lib/python3/dist-packages/* ]] || die "as nagios: $f imported"; done
 # (the replays by nobody itself need root to become nobody: nagios runs all the others)
-as_nagios sh -c "cd $W/tests && python3 -m pytest -q -p no:cacheprovider test_fixtures.py -k 'not as_nobody'" \
+as_nagios sh -c "cd $W/tests && python3 -m pytest -q -p no:cacheprovider --junitxml=debian13.xml test_fixtures.py -k 'not as_nobody'" \
   | tail -n 1 | tee "$T.pytest.log"
+[ -z "${CB_RESULTS:-}" ] || { mkdir -p "$CB_RESULTS" && cp "$T$W/tests/debian13.xml" "$CB_RESULTS/"; }   # for the closing tally
 grep -qE '^[0-9]+ passed' "$T.pytest.log" && ! grep -qE 'failed|skipped|error' "$T.pytest.log" \
   || die "the fixture suite failed or skipped on trixie"
 # the man page's example, as nagios: its first baseline goes to /var/lib/check_bonding
