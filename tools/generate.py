@@ -573,8 +573,10 @@ def between(text, begin_marker, end_marker, table, where):
 
 
 def readme(text):
-    """README.md with the options table between its markers replaced."""
-    return between(text, README_BEGIN, README_END, readme_table(), 'README.md')
+    """README.md with the options table and the OVS states table between their
+    markers replaced."""
+    text = between(text, README_BEGIN, README_END, readme_table(), 'README.md')
+    return between(text, OVS_BEGIN, OVS_END, ovs_states_table(), 'README.md')
 
 
 def findings_doc(text):
