@@ -25,11 +25,11 @@ NETDEV = ('[NetDev]\nName=bond0\nKind=bond\n\n[Bond]\nMode=active-backup\n'
           'MIIMonitorSec=100ms\n')
 
 
-def system(tmp_path, files: dict):
+def system(tmp_path, files: dict, capture: str = 'ab-healthy'):
     """The captured bond with `files` as its configuration ('-> target': a link)."""
     root = tmp_path / 'root'
     for part in ('proc', 'sys'):
-        shutil.copytree(FIXTURES / 'ab-healthy' / part, root / part, symlinks=True)
+        shutil.copytree(FIXTURES / capture / part, root / part, symlinks=True)
     for relpath, text in files.items():
         path = root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,3 +249,39 @@ def test_netplan_a_renderer_for_all_bonds_is_no_bond(tmp_path, renderer, tool):
     assert result.code == 0, result.output
     assert 'not a mapping' not in result.output
     assert f'ok: matches /etc/netplan/50-bond.yaml ({tool})' in result.output
+
+
+# 6. sysfs of another network namespace: the running side is what /proc prints
+
+def test_networkd_bond_in_a_namespace_whose_sysfs_is_another_is_compared_from_proc(tmp_path):
+    # netns-one-name-healthy: /proc shows bond0 over vA, vB (active-backup, miimon
+    # 100, primary vA); sysfs is another namespace's bond0 over x0, x1
+    root = system(tmp_path, {**NETWORKD, 'etc/systemd/network/10-bond0.netdev': NETDEV +
+                             'PrimaryReselectPolicy=always\nFailOverMACPolicy=none\n'
+                             'TransmitHashPolicy=layer2\n',
+                             'etc/systemd/network/20-va.network':
+                             '[Match]\nName=vA\n\n[Network]\nBond=bond0\nPrimarySlave=yes\n',
+                             'etc/systemd/network/21-vb.network':
+                             '[Match]\nPermanentMACAddress=52:54:00:00:00:0b\n\n[Network]\n'
+                             'Bond=bond0\n'}, capture='netns-one-name-healthy')
+    result = check(root, '-v')
+    assert result.code == 0, result.output
+    assert 'ok: matches /etc/systemd/network/10-bond0.netdev (systemd-networkd)' in result.output
+    assert 'x0' not in result.output.split('|')[0].replace('lists slaves x0', '')
+
+
+def test_an_option_proc_does_not_show_is_not_compared_when_sysfs_is_elsewhere(tmp_path):
+    # /proc prints no hash policy in balance-tlb (nor here, in active-backup); sysfs,
+    # another bond0's, says layer2: a note, never "layer3+4 but layer2 running"
+    netdev = NETDEV.replace('active-backup', 'balance-tlb') + 'TransmitHashPolicy=layer3+4\n'
+    root = system(tmp_path, {**NETWORKD, 'etc/systemd/network/10-bond0.netdev': netdev,
+                             'etc/systemd/network/20-v.network':
+                             '[Match]\nName=v*\n\n[Network]\nBond=bond0\n'},
+                  capture='netns-one-name-healthy')
+    result = check(root, '-v')
+    assert result.first_line.startswith('BONDING WARNING - bond0: mode balance-tlb in '
+                                        '/etc/systemd/network/10-bond0.netdev:6 but active-backup '
+                                        'running'), result.output
+    assert 'xmit_hash_policy layer3+4' not in result.output
+    assert ('ok: xmit_hash_policy not compared: /proc does not show it and sysfs shows another '
+            'interface of this name') in result.output

@@ -65,7 +65,7 @@ def _compare(option: str, d, running, mode, miimon) -> tuple:
     """(note or None, (option, predicted, running, Setting) or None) for one option."""
     setting = d.options[option]
     if option not in running.options:
-        return f'{option}: not available on this kernel, not compared', None
+        return _not_shown(option, running, mode), None
     want, have = setting.value, running.options[option]
     if not applies(option, mode):
         quiet = option in d.explain or want in ('', 0, None, ())
@@ -75,10 +75,19 @@ def _compare(option: str, d, running, mode, miimon) -> tuple:
         want = want // miimon * miimon if miimon else 0  # whole miimon periods, or none
     if option == 'primary' and want and want not in running.slaves:
         return None, None  # pending: the kernel shows nothing; the missing slave is reported
-    if option == 'arp_ip_target' and set(want) == set(have):
-        return (f'arp_ip_target order {show(want)} in {d.file}, {show(have)} running'
+    if option in ('arp_ip_target', 'ns_ip6_target') and set(want) == set(have):
+        return (f'{option} order {show(want)} in {d.file}, {show(have)} running'
                 if want != have else None), None
     return None, ((option, want, have, setting) if want != have else None)
+
+
+def _not_shown(option: str, running, mode) -> str | None:
+    """The -v note for an option the running side does not show."""
+    if not running.elsewhere:
+        return f'{option}: not available on this kernel, not compared'
+    return None if not applies(option, mode) else (
+        f'{option} not compared: /proc does not show it and sysfs shows another interface '
+        'of this name')
 
 
 def _worded(d, diffs: list, verbose: int) -> list:

@@ -7,6 +7,7 @@ at boot at all. Pure records and conversions, no I/O.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import namedtuple
 
@@ -22,8 +23,8 @@ NAMED = {  # option -> names by kernel number (the kernel's tables: parse.py, ex
 NUMBERS = ('miimon', 'updelay', 'downdelay', 'arp_interval', 'min_links')
 # Compared, in the order findings list them (design §1).
 COMPARED = ('mode', 'primary', 'primary_reselect', 'miimon', 'updelay', 'downdelay',
-            'arp_interval', 'arp_ip_target', 'lacp_rate', 'xmit_hash_policy', 'ad_select',
-            'min_links', 'fail_over_mac')
+            'arp_interval', 'arp_ip_target', 'lacp_rate', 'xmit_hash_policy',
+            'ad_select', 'min_links', 'fail_over_mac')
 ACTIVE_SLAVE = ACTIVE_SLAVE_MODES
 APPLIES = {  # option -> the modes it is compared in (design §6); others: every mode
     'primary': ACTIVE_SLAVE,
@@ -80,6 +81,8 @@ def canonical(option: str, value, numbers: bool = True):
         return int(text) if text.isdigit() and len(text) < 10 else None
     if option == 'arp_ip_target':
         return targets(text)
+    if option == 'ns_ip6_target':
+        return targets6(text)
     return text or None
 
 
@@ -87,6 +90,20 @@ def targets(text: str) -> tuple:
     """'10.0.0.1,10.0.0.2' or space separated, '+' prefixes dropped; order kept."""
     return tuple(dict.fromkeys(t.lstrip('+') for t in re.split(r'[\s,]+', text)
                                if t.lstrip('+')))
+
+
+def ipv6(text: str) -> str | None:
+    """An IPv6 address as the kernel prints it (compressed, lower case), or None."""
+    try:
+        return str(ipaddress.IPv6Address(text.strip())) if '%' not in text else None
+    except ValueError:
+        return None
+
+
+def targets6(text: str) -> tuple:
+    """IPv6 targets ('fd00::1,fd00::2' or space separated), compressed; order kept.
+    Words that are no IPv6 address stay as written (they compare unequal)."""
+    return tuple(dict.fromkeys(ipv6(t) or t for t in re.split(r'[\s,]+', text) if t))
 
 
 def applies(option: str, mode: str | None) -> bool:
