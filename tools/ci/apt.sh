@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The apt packages the stages need, installed where they are missing: never an
-# upgrade of what the host has (only missing names are asked for, with
-# --no-upgrade; if a new package needs a newer version of an installed one,
-# apt's plan says so and this script names it before it goes ahead). The
+# The apt packages the stages need, installed where they are missing: no
+# upgrade of what the host has for its own sake (only missing names are asked
+# for, with --no-upgrade; only where a new package needs a newer version of an
+# installed one does apt upgrade that, and this script names it before it goes
+# ahead), and no daemon started by its install (policy-rc.d). The
 # packages it installed are added to $CI_DIR/apt-installed.txt, for
 # tools/ci/disk.sh to size and name for removal.
 #
@@ -34,6 +35,13 @@ flock -x 9
 upgrades=$("${APT[@]}" -s install --no-install-recommends --no-upgrade $MISSING | sed -n 's/^Inst \([^ ]*\) \[.*/\1/p')
 [ -z "$upgrades" ] || echo "apt: the missing packages need newer versions of installed ones:" $upgrades
 dpkg-query -W -f='${Package}\n' | sort >"$CI_DIR/apt.before"
+# the daemons among them (lldpd, icinga2, nrpe, openvswitch, postgresql) are not
+# started by their install: the stages start their own, by hand (a host's own
+# policy-rc.d is left as it is)
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 "${APT[@]}" install -y --no-install-recommends --no-upgrade $MISSING
 dpkg-query -W -f='${Package}\n' | sort | comm -13 "$CI_DIR/apt.before" - >>"$CI_DIR/apt-installed.txt"
 sort -u -o "$CI_DIR/apt-installed.txt" "$CI_DIR/apt-installed.txt"
