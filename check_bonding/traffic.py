@@ -1,4 +1,4 @@
-"""A member that carries nothing (issue 25, slave-carries-nothing).
+"""A member that carries nothing (slave-carries-nothing).
 
 In the modes that spread traffic, an up slave that moved next to nothing
 since the last check while the bond moved plenty is a hashing problem

@@ -56,7 +56,7 @@ EXPECTED = {
     'ab-bond-down': [Expect('-b bond0', 2, [
         'BONDING CRITICAL - bond0: interface set down (administratively) |'])],
     'lacp-healthy': [Expect('-b bond0 -m 802.3ad', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves']),
-                     # issue 20 item 6: the kernel's default, which nobody reads as empty
+                     # 802.3ad options root only reads: the kernel's default, which nobody reads as empty
                      Expect('-b bond0 --expect ad_actor_system=00:00:00:00:00:00', 0, [
                          'BONDING OK - bond0 802.3ad, 2/2 slaves']),
                      # no lldpd: a note, from one lstat
@@ -66,13 +66,13 @@ EXPECTED = {
     'lacp-no-partner': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: no LACPDUs received on eth0, eth1 (switch not doing LACP?) |'])],
     'lacp-two-partners': [
-        # issue 20 item 8: another system MAC is another switch (root sees the partners)
+        # two LACP partners: another system MAC is another switch (root sees the partners)
         Expect('-b bond0', 1, ['BONDING WARNING - bond0: ', ', not the active aggregator ',
                                ' (different LACP partners: eth0 ', '; two switches without '
                                'MLAG?) |'], ['LAGs'], nobody=(1, [
                                    'BONDING WARNING - bond0: ', ', not the active aggregator '],
                                    ['LACP partners'])),
-        # issue 14: a bond spread over two switches by design, still checked for the rest
+        # a bond spread over two switches by design, still checked for the rest
         Expect('-b bond0 --state aggregator-mismatch=ok -v', 0, [
             'BONDING OK - bond0 802.3ad, 2/2 slaves up', ', not the active aggregator ']),
         Expect('-b bond0 --state aggregator-mismatch=critical', 2, [
@@ -93,7 +93,7 @@ EXPECTED = {
         Expect('-x bond2', 1, ['BONDING WARNING - bond1: eth3 down |']),
         Expect('-b bond0 -b bond7', 2, ['BONDING CRITICAL - bond7: no such bond |']),
         Expect('-b ../bond0', 3, ["BONDING UNKNOWN - invalid interface name '../bond0'"])],
-    # Issue 17: the hardware under the slaves (root and nobody read the same sysfs)
+    # The hardware under the slaves (root and nobody read the same sysfs)
     'hw-vlans-one-veth': [Expect('-b bond0 -v', 1, [
         'BONDING WARNING - bond0: eth0.10 and eth0.20 are VLANs of one interface eth0: one port, '
         'one cable\n'])],
@@ -114,7 +114,7 @@ EXPECTED = {
         'namespace): no hardware to compare\n'])],
     'uplink-named': [Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary)']),
                      Expect('-b uplink -p eth0', 0, ['uplink_slaves_up=2;2:;1:;0;2'])],
-    # Issue 13
+    # What the links say where the driver is blind
     'ab-nomon-backup-nocarrier': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: no link monitoring (miimon 0, arp_interval 0), eth1 has no '
         'carrier but the bond counts it up (no link monitoring) |'])],
@@ -137,7 +137,7 @@ EXPECTED = {
             'slow'])],
     'ab-mtu-mismatch': [Expect('-b bond0', 1, [
         'BONDING WARNING - bond0: MTU 1500 on bond0 but 1400 on eth1 |'])],
-    # Issue 11
+    # Unusual but real setups
     'idle-bond0-uplink': [
         Expect('', 0, ['BONDING OK - uplink active-backup, active eth0 (primary), 2/2 slaves up |'],
                ['bond0_']),
@@ -154,7 +154,7 @@ EXPECTED = {
     'lacp-never-up': [Expect('-b bond0', 2, ['no active aggregator'], ['N/A'])],
     'many-degraded': [Expect('', 1, ['BONDING WARNING - 100 of 100 bonds not OK: bond0: b0 down; '
                                      'bond1: b1 down; ', ' more) |'])],
-    # Issue 15: config drift. Bonds built from a configuration tree, then changed at
+    # Config drift. Bonds built from a configuration tree, then changed at
     # runtime (scenarios.py: live runs read the tree with --root DRIFT_ROOT, replays the
     # capture of it). nobody reads the same files as root (all 0644), so says the same.
     'drift-ifcfg': [
@@ -181,7 +181,7 @@ EXPECTED = {
         'BONDING WARNING - bond0: single slave eth1, no redundancy, miimon 100 (running 200), '
         'downdelay 200 (running 400) in /etc/network/interfaces.d/bond0, eth0 in '
         '/etc/network/interfaces.d/bond0 not enslaved |'], ['primary'])],
-    # Issue 20: wrong verdicts on real setups, round 2
+    # Wrong verdicts on real setups, round 2: namespaces, IPv6/ARP monitors, flaps the count misses
     'netns-one-name-healthy': [
         Expect('', 0, ['BONDING OK - bond0 active-backup, active vA (primary), 2/2 slaves up |'],
                ['administratively']),
@@ -227,7 +227,7 @@ EXPECTED = {
         ' (one LACP partner 02:00:00:00:00:aa, different keys: eth0 key ',
         '; two LAGs (port-channels) on one switch?) |'], ['MLAG'], nobody=(1, [
             'BONDING WARNING - bond0: ', ', not the active aggregator '], ['LACP partner']))],
-    # Issue 25: the switch side. lldpcli runs only for root and group adm (Debian):
+    # The switch side. lldpcli runs only for root and group adm (Debian):
     # nobody is told so, and how to allow it.
     'lldp-one-switch': [
         Expect('-b bond0', 1, [
@@ -266,7 +266,7 @@ FIXTURES_ONLY = {
     'ab-renamed-slave': [Expect('-b bond0', 0, [AB_OK, 'wan1_link_failures=1c'])],
     'ab-mode-changed': [Expect('-b bond0', 0, [
         'BONDING OK - bond0 active-backup, active eth1, 2/2 slaves up |'])],
-    # issue 20 items 4, 5: without the scenario's baseline, the counters as they are
+    # a loss within downdelay, a re-enslaved flap: without the scenario's baseline, the counters as they are
     'ab-downdelay-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_carrier_losses=2c',
                                                  'eth0_link_failures=0c'])],
     'ab-reenslaved-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_link_failures=1c'])],
@@ -276,7 +276,7 @@ FIXTURES_ONLY = {
     'lacp-idle-port': [Expect('-b bond0 -v', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up'],
                               ['carried next to nothing'])],
 }
-# Live only, with the baseline the scenario stored before its change (issue 20 items 4, 5):
+# Live only, with the baseline the scenario stored before its change (a link loss within downdelay, a re-enslaved slave's flap):
 # a link loss shorter than downdelay, a flap after a re-enslavement that reset the count.
 LIVE_ONLY = {
     'ab-downdelay-flap': [Expect('-b bond0', 1, [
@@ -299,7 +299,7 @@ MODE_CHANGED = Expect('-b bond0 -v', 0, [
 FLAP = Expect('-b bond0', 1, [
     'BONDING WARNING - bond0: eth0 link failed 1 time in the last 1h, last ',
     'failover from eth0 and back ', 'bond0_failures_window=1;0;;0'])
-# Issue 25: the second run, with the baseline of the first (scenarios.baseline):
+# The switch side: the second run, with the baseline of the first (scenarios.baseline):
 # live with the one the scenario stored, replayed from <name>.baseline then <name>.
 BOUNCED = ('LACP out of sync 1 time in the last 1h (churn count), last ', ', its link up '
            'throughout')

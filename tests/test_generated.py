@@ -244,7 +244,7 @@ def test_extra_naming_a_removed_option_fails(monkeypatch):
         generate.basket()
 
 
-# --- the man page as the package installs it (issue 23): the plugin is not on PATH
+# --- the man page as the package installs it : the plugin is not on PATH
 
 def man_section(page, name):
     return page.split(f'\n.SH {name}\n')[1].split('\n.SH ')[0]

@@ -88,7 +88,7 @@ def test_min_links_margin_is_a_note():
 
 
 def test_a_slave_mtu_below_the_bonds_loses_frames_and_above_it_is_a_note():
-    """Issue 20 item 9: the bond sends at most its own MTU; only a slave below it
+    """A slave MTU above the bond's: the bond sends at most its own MTU; only a slave below it
     drops the larger frames."""
     mtus = ('mtu-mismatch', 'mtu-larger')
     assert findings(bond(mtus=(1500, 1400)), names=mtus) == [
@@ -109,7 +109,7 @@ def arp(carriers=(0, 1), active='eth0', missed=None, **fields):
 
 
 def test_arp_monitoring_keeps_a_dead_active_slave_up_for_missed_intervals():
-    """Issue 20 item 3: the ARP monitor never looks at the carrier; with arp_missed_max
+    """ARP monitoring and a dead active slave: the ARP monitor never looks at the carrier; with arp_missed_max
     over 1 its next poll does not see the loss either."""
     assert findings(arp(missed=10), names=('no-carrier',)) == [
         ('no-carrier', Critical, 'eth0 has no carrier but the bond counts it up (ARP '

@@ -114,7 +114,7 @@ def test_lacp_pdu_details_count_only_inside_a_slave():
 
 
 def test_keys_with_colons_are_read_whole():
-    """Issue 20 item 2: the IPv6 target line's key holds '::'; values hold colons too."""
+    """IPv6 NS targets: the IPv6 target line's key holds '::'; values hold colons too."""
     text = (FIXTURES / 'arp-ns6-targets/proc/net/bonding/bond0').read_text()
     bond = parse_proc('bond0', text)
     assert (bond.arp_interval, bond.arp_missed_max, bond.arp_targets, bond.ns_targets) == (

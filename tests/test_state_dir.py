@@ -1,6 +1,6 @@
 """Where the baselines live, and that a run says so: -v names each bond's state
 file, and a run that cannot use the system's /var/lib/check_bonding (a root run
-made it root's) and keeps its baselines in its home says that too (issue 23)."""
+made it root's) and keeps its baselines in its home says that too."""
 import os
 import shutil
 import subprocess

@@ -94,7 +94,7 @@ def test_link_failures_can_be_critical(tmp_path):
                                   'fast, or its number 0-1)'),
     ('--expect miimon=fast', "--expect: invalid value 'fast' for miimon (0..2147483647, or one "
                              'of off, maxval, default)'),
-    # issue 20 item 10: the kernel's tables (bond_options.c, Linux 6.1)
+    # --expect's grammar is the kernel's tables (bond_options.c, Linux 6.1)
     ('--expect use_carrier=2', "--expect: invalid value '2' for use_carrier (one of off, on, "
                                'default, or its number 0-1)'),
     ('--expect num_grat_arp=300', "--expect: invalid value '300' for num_grat_arp (0..255, or one "
@@ -105,7 +105,7 @@ def test_link_failures_can_be_critical(tmp_path):
     ('--expect ad_actor_system=01:80:c2:00:00:02', "invalid value '01:80:c2:00:00:02' for "
                                                    'ad_actor_system (a unicast MAC'),
     ('--expect ns_ip6_target=192.0.2.1', "invalid value '192.0.2.1' for ns_ip6_target"),
-    # issue 20 item 11: findings about the run take no BOND=
+    # --state BOND=: findings about the run take no BOND=
     ('--state bond0=bond-idle=critical', '--state bond0=bond-idle=critical: bond-idle is about the '
                                          'run, not one bond (--state bond-idle=critical)'),
     ('--state bond0=no-bonds=ok', 'no-bonds is about the run, not one bond'),
@@ -153,7 +153,7 @@ def test_expect_every_option_against_the_real_driver(key):
 
 
 def test_expect_takes_names_the_kernel_takes_for_numbers():
-    """Issue 20 item 10: the kernel writes miimon off, use_carrier on, all_slaves_active
+    """--expect's grammar: the kernel writes miimon off, use_carrier on, all_slaves_active
     off (the capture: miimon 100, use_carrier 1, all_slaves_active 0)."""
     assert check('--root', LACP, '--expect', 'use_carrier=on', '--expect',
                  'all_slaves_active=off', '--expect', 'lp_interval=default').code == 0
@@ -194,7 +194,7 @@ def test_states_of_findings_are_nagiosplugin_states():
 
 
 def test_a_finding_raised_to_critical_is_exit_2_even_next_to_an_unknown():
-    """Issue 20 item 7: CRITICAL before UNKNOWN, also within one bond's findings
+    """A finding raised to CRITICAL: CRITICAL before UNKNOWN, also within one bond's findings
     and for the run's; the first line says each thing once."""
     result = check('--root', FIXTURES / 'ab-nomon-active-nocarrier', '--state',
                    'no-link-monitoring=unknown')

@@ -328,8 +328,8 @@ def test_a_damaged_file_that_cannot_be_replaced_is_set_aside_once(state_dir, mon
 
 
 def test_a_file_of_the_release_before_loads_with_its_baseline_and_is_upgraded(state_dir):
-    """Issue 20: state format 2; a format 1 file (1.0.0) is no 'damaged' file and no
-    new baseline: its count is the baseline, its events stay in the window."""
+    """State format 2 (named counters); a format 1 file (1.0.0) is no 'damaged' file
+    and no new baseline: its count is the baseline, its events stay in the window."""
     state_dir.mkdir()
     path = state_path(str(state_dir), 'bond0', root_tag('/'))
     with open(path, 'w') as out:

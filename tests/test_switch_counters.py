@@ -1,4 +1,4 @@
-"""The switch side's counters (issue 25) in the one baseline of issue 20
+"""The switch side's counters in the one baseline of the link counters
 (baseline.py): LACP churn between two checks (lacp-flaps), each slave's bytes
 for a member that carries nothing (traffic.py), and the state files of the
 releases before, which load and keep their baseline.

@@ -1,4 +1,4 @@
-"""The switch side (issue 25): which switch each slave reaches, from lldpd
+"""The switch side: which switch each slave reaches, from lldpd
 (LACP churn between two checks and a slave that carries nothing:
 test_switch_counters.py).
 

@@ -147,7 +147,7 @@ wait_for() {
 count() { grep -c "$1" "/proc/net/bonding/$2"; }
 """
 
-# The hardware check (issue 17). UML has no PCI; its own network devices,
+# The hardware check. UML has no PCI; its own network devices,
 # made by ethN=mcast on the kernel command line (UDP multicast on the host, no
 # privileges), are platform devices uml-netdev.N: eth8 and eth9 in every boot,
 # down and unused unless a scenario enslaves them. VLANs and macvlans need
@@ -344,7 +344,7 @@ sleep 0.3"""),
              f"{TWO}; bond bond0 '0 1' {AB}; sleep 0.3"),
     Scenario("uplink-named", "active-backup healthy bond named 'uplink' (not bondN)",
              f"{TWO}; bond uplink '0 1' {AB} primary eth0; sleep 0.3"),
-    # Issue 11: unusual but real setups
+    # Unusual but real setups
     Scenario("idle-bond0-uplink",
              "bonding loaded without max_bonds=0 (RHEL 5/6, no systemd modprobe.d file): the "
              "kernel's own bond0 (balance-rr, no slaves, down) next to a healthy bond uplink",
@@ -385,7 +385,7 @@ while [ $i -lt 100 ]; do
     i=$((i + 1))
 done
 sleep 1""", cost=20),
-    # Issue 13: what the links say where the driver is blind
+    # What the links say where the driver is blind
     Scenario("ab-nomon-backup-nocarrier",
              "active-backup without link monitoring (miimon 0, arp_interval 0): the backup "
              "eth1's cable pulled; the driver still counts it up",
@@ -434,7 +434,7 @@ wait_for '[ "$(grep -c "port state: 6[13]" /proc/net/bonding/bond0)" = 4 ]' 150"
              "run_as nobody '$CHECK_BONDING -b bond0' >/dev/null\n"
              "ip link set eth1 down; sleep 0.5; ip link set eth1 name wan1; ip link set wan1 up\n"
              "sleep 0.5"),
-    # Issue 25: the switch side. LLDP from lldpd in the partners' namespaces, read
+    # The switch side. LLDP from lldpd in the partners' namespaces, read
     # by the host's own lldpd (lldp, neighbours above).
     Scenario("lldp-one-switch",
              "802.3ad with a real LACP partner (po1 in netns sw) whose lldpd, as switch-a, "
@@ -487,7 +487,7 @@ rebuild() {{ ip link set bond0 down; ip link set eth0 nomaster; ip link set eth1
 checks; rebuild balance-rr 0 1; checks; rebuild active-backup 1 0"""),
 ]}
 
-# Issue 15, config drift: a bond built live the way a configuration tree says,
+# Config drift: a bond built live the way a configuration tree says,
 # then changed at runtime. The guest's / is the host's, so the tree is written
 # into a tmpfs DRIFT_ROOT (never the guest's /etc), with the guest's /proc and
 # /sys bound into it: `--root DRIFT_ROOT --config-drift` reads the files as the
@@ -669,7 +669,7 @@ SCENARIOS.update({s.name: s for s in [
           IFUPDOWN, "ip link set bond0 type bond miimon 200; ip link set eth0 nomaster", cost=3),
 ]})
 
-# Issue 20: wrong verdicts on real setups, round 2. vA, vB: cables as ethN (veths whose
+# Wrong verdicts on real setups, round 2. vA, vB: cables as ethN (veths whose
 # far ends pA, pB play the switch), named as in the report; bond0 over them, primary vA.
 VAB = """ip link add vA address 52:54:00:00:00:0a type veth peer name pA address 52:54:00:00:01:0a
 ip link add vB address 52:54:00:00:00:0b type veth peer name pB address 52:54:00:00:01:0b

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The package's state directory whatever was there before (issue 23): the .deb
+# The package's state directory whatever was there before: the .deb
 # installed over each starting point in a chroot, the plugin run as nagios, then
 # purged. The install makes /var/lib/check_bonding right or says why it did not;
 # a purge removes only what the install made. Nothing on the host is touched.

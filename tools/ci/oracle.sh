@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The config-drift oracle (issue 21): the tools that bring a bond up, from
+# The config-drift oracle: the tools that bring a bond up, from
 # Debian 13 (netplan.io 1.1, NetworkManager 1.52 `nmcli --offline`, ifupdown2
 # 3.0, systemd 257: networkd itself and `systemd-analyze timespan`, kmod 34
 # `modprobe -c`), run in a debootstrap chroot on the trees check_bonding
