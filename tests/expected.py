@@ -56,7 +56,7 @@ EXPECTED = {
     'ab-bond-down': [Expect('-b bond0', 2, [
         'BONDING CRITICAL - bond0: interface set down (administratively) |'])],
     'lacp-healthy': [Expect('-b bond0 -m 802.3ad', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves']),
-                     # 802.3ad options root only reads: the kernel's default, which nobody reads as empty
+                     # options only root reads: the kernel's default, which nobody reads as empty
                      Expect('-b bond0 --expect ad_actor_system=00:00:00:00:00:00', 0, [
                          'BONDING OK - bond0 802.3ad, 2/2 slaves']),
                      # no lldpd: a note, from one lstat
@@ -266,7 +266,7 @@ FIXTURES_ONLY = {
     'ab-renamed-slave': [Expect('-b bond0', 0, [AB_OK, 'wan1_link_failures=1c'])],
     'ab-mode-changed': [Expect('-b bond0', 0, [
         'BONDING OK - bond0 active-backup, active eth1, 2/2 slaves up |'])],
-    # a loss within downdelay, a re-enslaved flap: without the scenario's baseline, the counters as they are
+    # within downdelay, re-enslaved: without the scenario's baseline, the counters as they are
     'ab-downdelay-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_carrier_losses=2c',
                                                  'eth0_link_failures=0c'])],
     'ab-reenslaved-flap': [Expect('-b bond0', 0, [AB_OK, 'eth0_link_failures=1c'])],
@@ -276,7 +276,7 @@ FIXTURES_ONLY = {
     'lacp-idle-port': [Expect('-b bond0 -v', 0, ['BONDING OK - bond0 802.3ad, 2/2 slaves up'],
                               ['carried next to nothing'])],
 }
-# Live only, with the baseline the scenario stored before its change (a link loss within downdelay, a re-enslaved slave's flap):
+# Live only, with the baseline the scenario stored before its change:
 # a link loss shorter than downdelay, a flap after a re-enslavement that reset the count.
 LIVE_ONLY = {
     'ab-downdelay-flap': [Expect('-b bond0', 1, [

@@ -53,7 +53,7 @@ def test_many_degraded_bonds_keep_the_first_line_short():
     assert all(f'  warning: b{i} down' in verbose.output for i in range(100))
 
 
-# Wrong verdicts, round 2: captures of the real driver, changed between two runs with one state directory
+# Wrong verdicts: captures of the real driver, changed between two runs with one state directory
 
 def test_one_bond_name_in_two_namespaces_costs_one_read_and_says_what_it_skipped():
     """/proc shows this namespace's bond0, sysfs another's: the first slave's permanent

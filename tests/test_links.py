@@ -109,8 +109,8 @@ def arp(carriers=(0, 1), active='eth0', missed=None, **fields):
 
 
 def test_arp_monitoring_keeps_a_dead_active_slave_up_for_missed_intervals():
-    """ARP monitoring and a dead active slave: the ARP monitor never looks at the carrier; with arp_missed_max
-    over 1 its next poll does not see the loss either."""
+    """A dead active slave under ARP: the ARP monitor never looks at the carrier;
+    with arp_missed_max over 1 its next poll does not see the loss either."""
     assert findings(arp(missed=10), names=('no-carrier',)) == [
         ('no-carrier', Critical, 'eth0 has no carrier but the bond counts it up (ARP '
                                  'monitoring ignores the carrier: up to 10 x 1000 ms without a '

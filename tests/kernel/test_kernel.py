@@ -101,7 +101,7 @@ def test_drift_scenario_matched_its_configuration_before_the_runtime_change(live
 
 @pytest.mark.parametrize('name', ['expect-grammar'])
 def test_expect_takes_what_the_kernel_takes(live, name):
-    """--expect's grammar against the driver itself (the kernel's bond_opt_* tables): every candidate
+    """--expect's grammar against the driver itself (bond_opt_* tables): every candidate
     value the scenario wrote to the option's sysfs file, taken by the kernel exactly
     where expect.normalise takes it."""
     from check_bonding.expect import normalise
