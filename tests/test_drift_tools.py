@@ -1,4 +1,4 @@
-"""--config-drift as the tools that bring the bond up read their files (issue 21).
+"""--config-drift as the tools that bring the bond up read their files.
 
 Each test is a configuration a tool accepts or refuses in its own way, over
 a real-driver capture (fixtures/ab-healthy: bond0 active-backup, miimon 100,
@@ -285,3 +285,61 @@ def test_an_option_proc_does_not_show_is_not_compared_when_sysfs_is_elsewhere(tm
     assert 'xmit_hash_policy layer3+4' not in result.output
     assert ('ok: xmit_hash_policy not compared: /proc does not show it and sysfs shows another '
             'interface of this name') in result.output
+
+
+# 7. NetworkManager 1.52: ARP monitoring with IPv6 targets only (ns_ip6_target)
+
+def nm_ns6_bond(tmp_path, *bond_lines):
+    """arp-ns6-targets (active-backup, arp_interval 100, arp_missed_max 10, NS target
+    fd00::1, no IPv4 target, primary eth0) with a keyfile bond0 and its two ports."""
+    head = '[connection]\nid={0}\nuuid={1}\ntype={2}\ninterface-name={0}\n'
+    uuid = '3b6a2b14-7c1e-4a4e-9a3c-5d1f2e0c9b1{}'
+    files = {f'{NM_KEYFILES}/bond0.nmconnection': head.format('bond0', uuid.format(0), 'bond') +
+             '\n[bond]\n' + ''.join(f'{line}\n' for line in bond_lines)}
+    for n in (1, 2):
+        files[f'{NM_KEYFILES}/eth{n - 1}.nmconnection'] = head.format(
+            f'eth{n - 1}', uuid.format(n), 'ethernet') + 'controller=bond0\nport-type=bond\n'
+    return system(tmp_path, {**NM, **files}, capture='arp-ns6-targets')
+
+
+NM_KEYFILES = 'etc/NetworkManager/system-connections'
+NS6_BOND = ('mode=active-backup', 'arp_interval=100', 'arp_missed_max=10',
+            'ns_ip6_target=fd00::1', 'primary=eth0')
+
+
+def test_networkmanager_takes_arp_monitoring_with_ipv6_targets_only(tmp_path):
+    result = check(nm_ns6_bond(tmp_path, *NS6_BOND), '-v')
+    assert result.code == 0, result.output
+    assert f'ok: matches /{NM_KEYFILES}/bond0.nmconnection (NetworkManager keyfile)' in \
+        result.output
+    assert 'unknown bond option' not in result.output
+
+
+def test_networkmanager_ns_ip6_target_is_compared_with_the_running_ns_targets(tmp_path):
+    lines = [line.replace('fd00::1', 'fd00:0::2,fd00::1') for line in NS6_BOND]
+    result = check(nm_ns6_bond(tmp_path, *lines))
+    assert result.code == 1, result.output
+    assert (f'bond0: ns_ip6_target fd00::2,fd00::1 in /{NM_KEYFILES}/bond0.nmconnection but '
+            'fd00::1 running') in result.first_line
+
+
+def test_networkmanager_refuses_ns_ip6_target_without_arp_interval(tmp_path):
+    result = check(nm_ns6_bond(tmp_path, 'mode=active-backup', 'ns_ip6_target=fd00::1'))
+    assert result.first_line.startswith(
+        f'BONDING WARNING - bond0: will not come up: NetworkManager rejects /{NM_KEYFILES}/'
+        'bond0.nmconnection (ns_ip6_target without arp_interval)'), result.output
+
+
+def test_networkmanager_refuses_arp_missed_max_in_balance_tlb(tmp_path):
+    result = check(nm_ns6_bond(tmp_path, 'mode=balance-tlb', 'arp_missed_max=3'))
+    assert result.first_line.startswith(
+        f'BONDING WARNING - bond0: will not come up: NetworkManager rejects /{NM_KEYFILES}/'
+        'bond0.nmconnection (arp_missed_max with mode balance-tlb)'), result.output
+
+
+def test_networkmanager_drops_an_ns_ip6_target_that_is_no_ipv6_address(tmp_path):
+    lines = [line.replace('fd00::1', 'fd00::1,192.0.2.1') for line in NS6_BOND]
+    result = check(nm_ns6_bond(tmp_path, *lines), '-v')
+    assert f'/{NM_KEYFILES}/bond0.nmconnection: invalid ns_ip6_target "fd00::1,192.0.2.1", ' \
+           'dropped by NetworkManager' in result.output
+    assert '(arp_interval without arp_ip_target or ns_ip6_target)' in result.first_line

@@ -83,6 +83,8 @@ def _compare(option: str, d, running, mode, miimon) -> tuple:
 
 def _not_shown(option: str, running, mode) -> str | None:
     """The -v note for an option the running side does not show."""
+    if option == 'ns_ip6_target' and not running.options.get('arp_interval'):
+        return 'ns_ip6_target not compared: /proc shows NS targets only with ARP monitoring on'
     if not running.elsewhere:
         return f'{option}: not available on this kernel, not compared'
     return None if not applies(option, mode) else (

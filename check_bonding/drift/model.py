@@ -23,7 +23,7 @@ NAMED = {  # option -> names by kernel number (the kernel's tables: parse.py, ex
 NUMBERS = ('miimon', 'updelay', 'downdelay', 'arp_interval', 'min_links')
 # Compared, in the order findings list them (design §1).
 COMPARED = ('mode', 'primary', 'primary_reselect', 'miimon', 'updelay', 'downdelay',
-            'arp_interval', 'arp_ip_target', 'lacp_rate', 'xmit_hash_policy',
+            'arp_interval', 'arp_ip_target', 'ns_ip6_target', 'lacp_rate', 'xmit_hash_policy',
             'ad_select', 'min_links', 'fail_over_mac')
 ACTIVE_SLAVE = ACTIVE_SLAVE_MODES
 APPLIES = {  # option -> the modes it is compared in (design §6); others: every mode

@@ -13,18 +13,19 @@ turns miimon off), so module options never reach its bonds.
 """
 from __future__ import annotations
 
-from .model import ACTIVE_SLAVE, NAMED, Setting, canonical, ipv4, mac
+from .model import ACTIVE_SLAVE, NAMED, Setting, canonical, ipv4, ipv6, mac
 
 INT = 2 ** 31 - 1
-CHOICES = {**NAMED, 'arp_all_targets': ('any', 'all')}  # NM's tables: the kernel's
+CHOICES = {**NAMED, 'arp_all_targets': ('any', 'all'), 'lacp_active': ('off', 'on')}
 RANGES = {'ad_actor_sys_prio': (1, 65535), 'ad_user_port_key': (0, 1023),
-          'all_slaves_active': (0, 1), 'arp_interval': (0, INT), 'balance_slb': (0, 1),
+          'all_slaves_active': (0, 1), 'arp_interval': (0, INT), 'arp_missed_max': (0, 255),
+          'balance_slb': (0, 1),
           'downdelay': (0, INT), 'lp_interval': (1, INT), 'miimon': (0, INT),
           'min_links': (0, INT), 'num_grat_arp': (0, 255), 'num_unsol_na': (0, 255),
           'packets_per_slave': (0, 65535), 'peer_notif_delay': (0, INT),
           'resend_igmp': (0, 255), 'tlb_dynamic_lb': (0, 1), 'updelay': (0, INT),
           'use_carrier': (0, 1)}
-OTHER = ('active_slave', 'primary', 'arp_ip_target', 'ad_actor_system')  # names, addresses
+OTHER = ('active_slave', 'primary', 'arp_ip_target', 'ns_ip6_target', 'ad_actor_system')
 UNSUPPORTED = {  # option -> modes where normalisation drops it
     'active_slave': ('balance-rr', 'balance-xor', 'broadcast', '802.3ad'),
     'primary': ('balance-rr', 'balance-xor', 'broadcast', '802.3ad'),
@@ -52,6 +53,9 @@ def valid(key: str, value: str) -> bool:
         return _in_range(value, *RANGES[key])
     if key == 'arp_ip_target':
         return all(ipv4(t) for t in value.split(',') if t) and bool(value)
+    if key == 'ns_ip6_target':  # nm_utils_bond_option_ip_split: ',' with blanks stripped
+        words = [t.strip() for t in value.split(',') if t.strip()]
+        return bool(words) and all(ipv6(t) for t in words)
     if key == 'ad_actor_system':
         return mac(value) is not None
     return key in OTHER and 0 < len(value) < 16 and value not in ('.', '..') and \
@@ -93,23 +97,32 @@ def verify(given: dict) -> str | None:
         return int(text) if text.isdigit() else 0
     mode = canonical('mode', value('mode') or 'balance-rr')
     arp, miimon = number('arp_interval'), number('miimon', '100')
-    if mode in ('balance-tlb', 'balance-alb') and arp:
-        return f'arp_interval with mode {mode}'
+    for key in ('arp_interval', 'arp_missed_max'):
+        if mode in ('balance-tlb', 'balance-alb') and number(key):
+            return f'{key} with mode {mode}'
     if value('primary') and mode not in ACTIVE_SLAVE:
         return f'primary with mode {mode}'
     if miimon == 0 and (number('updelay') or number('downdelay')):
         return 'updelay/downdelay with miimon 0'
     if number('peer_notif_delay') and (miimon == 0 or number('peer_notif_delay') % miimon):
         return 'peer_notif_delay without a multiple of miimon'
-    if bool(arp) != bool(value('arp_ip_target')):
-        return 'arp_interval without arp_ip_target' if arp else \
-            'arp_ip_target without arp_interval'
-    return _verify_mode(mode, value, number)
+    return _verify_targets(arp, value) or _verify_mode(mode, value, number)
+
+
+def _verify_targets(arp: int, value) -> str | None:
+    if arp and not value('arp_ip_target') and not value('ns_ip6_target'):
+        return 'arp_interval without arp_ip_target or ns_ip6_target'
+    for targets in ('arp_ip_target', 'ns_ip6_target'):
+        if value(targets) and not arp:
+            return f'{targets} without arp_interval'
+    return None
 
 
 def _verify_mode(mode: str, value, number) -> str | None:
     if value('lacp_rate') not in (None, '0', 'slow') and mode != '802.3ad':
         return f'lacp_rate with mode {mode}'
+    if value('lacp_active') is not None and mode != '802.3ad':
+        return f'lacp_active with mode {mode}'
     if value('num_grat_arp') and value('num_unsol_na') and \
             number('num_grat_arp') != number('num_unsol_na'):
         return 'num_grat_arp and num_unsol_na differ'
@@ -122,7 +135,7 @@ def bond_options(raw: dict, path: str) -> tuple:
     """({option: Setting}, explain, notes, invalid): what NetworkManager sets for a
     profile's [bond] keys {key: (value, line)}, and why it would refuse it."""
     given, notes, dropped = kept(raw, path)
-    invalid = verify(given)
+    invalid = verify(given) or verify(normalised(given))  # NM verifies again after it
     given = normalised(given)
     options = {k: Setting(canonical(k, v), path, line) for k, (v, line) in given.items()
                if canonical(k, v) is not None}
@@ -142,4 +155,6 @@ def bond_options(raw: dict, path: str) -> tuple:
         explain['miimon'] = f'ARP monitoring turns miimon off ({path} sets arp_interval)'
         for key in ('updelay', 'downdelay'):
             options.pop(key)
+    if not options['arp_interval'].value:
+        options.pop('ns_ip6_target', None)  # unused without ARP (and /proc shows none)
     return options, explain, notes, invalid
