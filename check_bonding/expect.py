@@ -16,6 +16,8 @@ from collections import namedtuple
 
 from .findings import Finding, found
 
+MAX_TARGETS = 16  # BOND_MAX_ARP_TARGETS, BOND_MAX_NS_TARGETS
+
 # An option's table: names -> numbers, in the kernel's order; `default`, the number the
 # name 'default' stands for (None: the table flags none); `low`..`high`, the range a number
 # may take where the table has a maxval (None: only the numbers of the table).
@@ -79,10 +81,12 @@ def normalise(key: str, text: str):
     words = text.replace(',', ' ').split()
     if key in TABLES:
         return _table_value(key, TABLES[key], words[0] if words else '', text)
-    if key == 'arp_ip_target':
-        return frozenset(words)
-    if key == 'ns_ip6_target':
-        return frozenset(_ipv6(word, text) for word in words)
+    if key in ('arp_ip_target', 'ns_ip6_target'):
+        if len(words) > MAX_TARGETS:
+            raise ValueError(f"invalid value '{text}' for {key} (at most {MAX_TARGETS} "
+                             'addresses)')
+        address = _ipv4 if key == 'arp_ip_target' else _ipv6
+        return frozenset(address(word, text) for word in words)
     if key == 'ad_actor_system':
         return _unicast_mac(words[0] if words else '', text)
     return words[0] if words else ''  # primary: '' where there is none
@@ -105,12 +109,30 @@ def _table_value(key: str, table: Table, word: str, text: str):
     return number
 
 
+def _ipv4(word: str, text: str) -> str:
+    """A target as in4_pton() reads it (decimal, leading zeros taken), refused
+    as the driver refuses it: 0.0.0.0 and 255.255.255.255 (0.1.2.3 is taken)."""
+    parts = word.split('.')
+    if len(parts) == 4 and all(p.isascii() and p.isdigit() and int(p) <= 255 for p in parts):
+        octets = [int(p) for p in parts]
+        if octets not in ([0] * 4, [255] * 4):
+            return '.'.join(map(str, octets))
+    raise ValueError(f"invalid value '{text}' for arp_ip_target (IPv4 addresses, not 0.0.0.0 "
+                     'nor 255.255.255.255)')
+
+
 def _ipv6(word: str, text: str) -> str:
+    """A target as in6_pton() reads it, refused as the driver refuses it: the
+    unspecified, loopback and multicast addresses (and a zone: no %eth0)."""
     import ipaddress  # only where ns_ip6_target is expected
     try:
-        return ipaddress.IPv6Address(word).compressed
+        address = ipaddress.IPv6Address(word if '%' not in word else '')
     except ValueError:
-        raise ValueError(f"invalid value '{text}' for ns_ip6_target (IPv6 addresses)") from None
+        address = None
+    if address is None or address.is_unspecified or address.is_loopback or address.is_multicast:
+        raise ValueError(f"invalid value '{text}' for ns_ip6_target (IPv6 addresses, not ::, ::1 "
+                         'nor multicast)')
+    return address.compressed
 
 
 def _unicast_mac(word: str, text: str) -> str:

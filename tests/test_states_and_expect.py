@@ -105,6 +105,17 @@ def test_link_failures_can_be_critical(tmp_path):
     ('--expect ad_actor_system=01:80:c2:00:00:02', "invalid value '01:80:c2:00:00:02' for "
                                                    'ad_actor_system (a unicast MAC'),
     ('--expect ns_ip6_target=192.0.2.1', "invalid value '192.0.2.1' for ns_ip6_target"),
+    # the addresses the driver refuses (bond_is_ip_target_ok, bond_is_ip6_target_ok), 16 at most
+    ('--expect arp_ip_target=junk', "invalid value 'junk' for arp_ip_target (IPv4 addresses, not "
+                                    '0.0.0.0 nor 255.255.255.255)'),
+    ('--expect arp_ip_target=0.0.0.0', "invalid value '0.0.0.0' for arp_ip_target"),
+    ('--expect arp_ip_target=255.255.255.255', "invalid value '255.255.255.255' for arp_ip_target"),
+    ('--expect arp_ip_target=' + ','.join(f'192.0.2.{n}' for n in range(1, 18)),
+     'for arp_ip_target (at most 16 addresses)'),
+    ('--expect ns_ip6_target=::1', "invalid value '::1' for ns_ip6_target (IPv6 addresses, not ::, "
+                                   '::1 nor multicast)'),
+    ('--expect ns_ip6_target=ff02::1', "invalid value 'ff02::1' for ns_ip6_target"),
+    ('--expect ns_ip6_target=fe80::1%eth0', "invalid value 'fe80::1%eth0' for ns_ip6_target"),
     # --state BOND=: findings about the run take no BOND=
     ('--state bond0=bond-idle=critical', '--state bond0=bond-idle=critical: bond-idle is about the '
                                          'run, not one bond (--state bond-idle=critical)'),
@@ -160,6 +171,12 @@ def test_expect_takes_names_the_kernel_takes_for_numbers():
     result = check('--root', LACP, '--expect', 'miimon=off', '--expect', 'use_carrier=off')
     assert result.first_line.startswith('BONDING WARNING - bond0: miimon 100, expected 0, '
                                         'use_carrier on, expected off'), result.output
+
+
+def test_expect_reads_ipv4_targets_as_the_kernel_does():
+    """in4_pton(): leading zeros are decimal; sysfs prints the address plainly."""
+    result = check('--root', LACP, '--expect', 'arp_ip_target=010.000.000.001')
+    assert 'arp_ip_target none, expected 10.0.0.1' in result.first_line, result.output
 
 
 def test_expect_names_and_numbers_alike_and_per_bond():

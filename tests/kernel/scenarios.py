@@ -712,6 +712,19 @@ def expect_grammar():
         printf '%s\t%s\t%s\n' "$key" "$v" "$rc" >>$OUT/expect-grammar.results
     done
     ip link del gram
+}
+t() {  # the targets, one at a time: arp_ip_target through sysfs (+ADDR), ns_ip6_target
+    key=$1; shift  # through netlink (no sysfs file); the table is cleared between two
+    for v; do
+        ip link add gram type bond mode active-backup arp_interval 100
+        rc=0
+        if [ $key = arp_ip_target ]
+        then printf '+%s' "$v" 2>/dev/null >/sys/class/net/gram/bonding/$key || rc=$?
+        else ip link set gram type bond ns_ip6_target "$v" 2>/dev/null || rc=$?
+        fi
+        printf '%s\t%s\t%s\n' "$key" "$v" "$rc" >>$OUT/expect-grammar.results
+        ip link del gram
+    done
 }"""]
     for key, table in {**TABLES, 'ad_actor_system': None}.items():
         mode = next((m for m, keys in modes.items() if key in keys), 'active-backup')
@@ -724,6 +737,10 @@ def expect_grammar():
             values = [*table.names, 'default', 'junk', '100ms', '-1', ' 1',
                       *map(str, sorted({n for n in numbers if n >= 0} | {len(table.names)}))]
         lines.append(f"g {mode} {key} " + " ".join(shlex.quote(v) for v in values))
+    lines.append('t arp_ip_target 192.0.2.1 010.0.0.1 10.1 0.0.0.0 0.1.2.3 255.255.255.255 '
+                 '224.0.0.1 127.0.0.1 1.2.3.256 1.2.3.4.5 junk')
+    lines.append("t ns_ip6_target fd00::1 fe80::1 2001:db8::1:0:0:1 :: ::1 ff02::1 "
+                 "::ffff:192.0.2.1 'fe80::1%eth0' fd00::g junk")
     return "\n".join(lines)
 
 

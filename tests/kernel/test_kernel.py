@@ -118,6 +118,7 @@ def test_expect_takes_what_the_kernel_takes(live, name):
         if ours != ('taken' if status == '0' else 'refused'):
             differ.append(f'{key}={value!r}: kernel status {status}, --expect {ours}')
     assert len(lines) > 200 and differ == []
+    assert {line.split('\t')[0] for line in lines} >= {'arp_ip_target', 'ns_ip6_target'}
 
 
 def assert_says(run, user, expect):
