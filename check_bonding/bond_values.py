@@ -7,7 +7,11 @@ UsageError (options.py exits UNKNOWN with its text).
 """
 from __future__ import annotations
 
-from .ifname import valid_bond_name, valid_ifname
+from .ifname import is_ovs, valid_bond_name, valid_ifname
+
+# Options about facts only the bonding driver shows, and why an OVS bond cannot have them
+KERNEL_ONLY = {'--expect': 'no bonding options in sysfs',
+               '--min-speed': 'no member speed shown by ovs-vswitchd'}
 
 
 class UsageError(Exception):
@@ -58,6 +62,28 @@ def per_bond(values, option, bonds, excluded, convert=interfaces,
     return result
 
 
+def min_speeds(values, bonds, excluded, kind=None) -> dict:
+    """--min-speed: {'' or bond: Mb/s}."""
+    kernel_only(values, '--min-speed', 1, bonds, kind)
+    return per_bond(values, '--min-speed', bonds, excluded, mbps, 'MBPS')
+
+
+def kernel_only(values, option: str, parts: int, bonds, kind) -> None:
+    """--expect, --min-speed naming only Open vSwitch bonds (BOND=ovs:NAME, or the
+    plain form where only those are checked: --kind ovs, -b ovs:NAME) would pass
+    without a comparison: a usage error. The plain form beside kernel bonds is an
+    OK note on the OVS ones (ovs/rules.py)."""
+    only_ovs = kind == 'ovs' or bool(bonds) and all(is_ovs(bond) for bond in bonds)
+    for value in values:
+        fields = value.split('=')
+        bond = fields[0] if len(fields) > parts else ''
+        if is_ovs(bond) or (not bond and only_ovs):
+            what = f'{bond} is an Open vSwitch bond' if bond else \
+                'only Open vSwitch bonds are checked'
+            raise UsageError(f'{option} {value}: {what} ({KERNEL_ONLY[option]}); {option} is '
+                             'for kernel bonds')
+
+
 def bond_pairs(values, option, bonds, excluded, form) -> list:
     """[(bond or '', key, value)] of [BOND=]KEY=VALUE values, each key once a bond."""
     pairs, seen = [], set()
@@ -74,10 +100,11 @@ def bond_pairs(values, option, bonds, excluded, form) -> list:
     return pairs
 
 
-def expected_options(values, bonds, excluded) -> dict:
+def expected_options(values, bonds, excluded, kind=None) -> dict:
     """--expect: {'' or bond: {key: normalised value}}."""
     if not values:
         return {}
+    kernel_only(values, '--expect', 2, bonds, kind)
     from .expect import KEYS, normalise
     result: dict = {}
     for bond, key, text in bond_pairs(values, '--expect', bonds, excluded, 'KEY=VALUE'):

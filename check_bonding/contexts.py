@@ -180,8 +180,8 @@ def contexts(options) -> list:
     overrides = options.states
     return [
         BondContext(overrides),
-        FindingsContext('no-such-bond', lambda _, resource: [found('no-such-bond',
-                                                                   'no such bond')], overrides),
+        FindingsContext('no-such-bond', lambda why, resource: [found(
+            'no-such-bond', f'no such bond: {why}' if why else 'no such bond')], overrides),
         FindingsContext('unreadable', lambda why, resource: [found('bond-unreadable', why)],
                         overrides),
         RunContext(overrides),

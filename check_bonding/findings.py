@@ -62,6 +62,10 @@ FINDINGS = {
     'option-mismatch': Kind(Warn, 'a running option differs from --expect KEY=VALUE'),
     'option-not-shown': Kind(Ok, 'an option named by --expect is not in sysfs on this kernel: '
                                  'not compared'),
+    'option-ignored': Kind(Ok, '--expect or --min-speed given for every bond, and this one is '
+                               'an Open vSwitch bond: not compared (no bonding options in '
+                               'sysfs, no member speed shown; naming only OVS bonds is a usage '
+                               'error)'),
     'slave-unexpected': Kind(Warn, 'a slave not named by --slaves is enslaved'),
     # The active slave
     'no-active-slave': Kind(Critical, 'no active slave (active-backup, balance-tlb/alb) while '
@@ -147,8 +151,9 @@ FINDINGS = {
     'slave-renamed': Kind(Ok, 'a slave was renamed while enslaved (same permanent HW address): '
                               'its history is kept'),
     'slave-reenslaved': Kind(Ok, 'a slave was released and enslaved again since the last run '
-                                 '(another enslavement in sysfs, or a counter restarted): its '
-                                 'link failures are counted from 0'),
+                                 '(another enslavement in sysfs, or a counter restarted; Open '
+                                 'vSwitch: ovs-vswitchd restarted or the member added again): '
+                                 'its link failures are counted from 0'),
     'baseline-new': Kind(Ok, 'a new baseline: first run, --reset, reboot, mode change or NIC '
                              'replaced'),
     'clock-stepped-back': Kind(Ok, 'events stored "in the future" (the clock was set back) are '

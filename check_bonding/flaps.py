@@ -142,7 +142,7 @@ def _compare(state: dict, bond, current: dict, now: float, report: Report) -> No
                                          '(NIC replaced?): new baseline', name))
             continue
         else:
-            growth = _grown(before, sample, name, report)
+            growth = _grown(before, sample, name, report, _restart_words(bond, name))
         report.grown[name] = growth
         if _events(events, now, name, growth):
             failed.add(name)
@@ -168,11 +168,19 @@ def _events(events: list, now: float, name: str, growth: dict) -> bool:
     return bool(failures)
 
 
-def _grown(before: dict, sample: Sample, name: str, report: Report) -> dict:
+def _restart_words(bond, name: str) -> str:
+    """Why a slave's counters restarted: an OVS member's are ovs-vswitchd's."""
+    if getattr(bond, 'KIND', None) == 'ovs':
+        return ('Open vSwitch counters restarted since the last run (ovs-vswitchd restarted, '
+                f'or {name} removed and added again)')
+    return 'enslaved again since the last run'
+
+
+def _grown(before: dict, sample: Sample, name: str, report: Report, why: str) -> dict:
     """{counter: its growth since stored}, of the counters both have. Enslaved
     again since (another enslavement identity, or a counter below its stored
-    value), the driver's counters restarted: all they count is new, and the
-    device's are not judged (release and enslavement drop the link
+    value), the driver's counters restarted (`why`): all they count is new, and
+    the device's are not judged (release and enslavement drop the link
     themselves). A SAMPLED counter below its stored value wrapped or was made
     anew: left out, and no sign of an enslavement."""
     old, new = before['counters'], sample.counters
@@ -180,8 +188,8 @@ def _grown(before: dict, sample: Sample, name: str, report: Report) -> dict:
     if (None not in (before['instance'], sample.instance)
             and before['instance'] != sample.instance) or any(
                 new[c] < old[c] for c in common if c not in SAMPLED):
-        report.findings.append(found('slave-reenslaved', 'enslaved again since the last run: '
-                                     'its link failures counted from 0', name))
+        report.findings.append(found('slave-reenslaved', f'{why}: its link failures counted '
+                                     'from 0', name))
         return _restarted(new)
     return {counter: new[counter] - old[counter] for counter in common
             if new[counter] >= old[counter]}

@@ -15,7 +15,7 @@ import sys
 from collections import namedtuple
 
 from . import __version__
-from .bond_values import (UsageError, expected_options, finding_states, mbps, per_bond)
+from .bond_values import (UsageError, expected_options, finding_states, min_speeds, per_bond)
 from .ifname import valid_bond_name
 
 # Copies, so that -h needs nothing but argparse (tests/test_options.py pins them to
@@ -219,8 +219,8 @@ def validate(args: argparse.Namespace) -> Options:
         primaries=per_bond(args.primary, '--primary', bonds, excluded),
         mode=kernel_mode(args.mode),
         expected_slaves=per_bond(args.slaves, '--slaves', bonds, excluded),
-        min_speed=per_bond(args.min_speed, '--min-speed', bonds, excluded, mbps, 'MBPS'),
-        expected_options=expected_options(args.expect, bonds, excluded),
+        min_speed=min_speeds(args.min_speed, bonds, excluded, args.kind),
+        expected_options=expected_options(args.expect, bonds, excluded, args.kind),
         states=finding_states(args.state, bonds, excluded), findings_only=args.list_findings,
         warning=args.warning, critical=args.critical, root=args.root,
         failure_window=args.failure_window, failures_warning=args.failures_warning,

@@ -24,9 +24,9 @@ EXPECTED_OVS = {
             'BONDING WARNING - ovs:bond0: 2/2 members up, outside range 3: |']),
         Expect('--kind kernel', 3, ['BONDING UNKNOWN - no bonding interfaces found'])],
     'ovs-lacp-member-down': [
-        Expect('-b ovs:bond0', 1, ['BONDING WARNING - ovs:bond0: a2 disabled (LACP ']),
+        Expect('-b ovs:bond0', 1, ['BONDING WARNING - ovs:bond0: a2 down (no carrier, LACP ']),
         Expect('-b ovs:bond0 --state slave-down=critical', 2, [
-            'BONDING CRITICAL - ovs:bond0: a2 disabled (LACP ']),
+            'BONDING CRITICAL - ovs:bond0: a2 down (no carrier, LACP ']),
         Expect('-b ovs:bond0 --state ovs:bond0=slave-down=ok -v', 0, [
             'BONDING OK - ovs:bond0 balance-tcp, LACP negotiated, 1/2 members up\n'])],
     'ovs-lacp-partner-gone': [

@@ -37,6 +37,22 @@ def test_a_flap_between_two_captures_with_one_state_directory(tmp_path):
     assert_says(run_check(['--root', root, *state, *FLAP.argv.split()]), FLAP)
 
 
+def test_counters_restarted_by_ovs_vswitchd_are_worded_for_it(tmp_path):
+    """a1's Carrier Status Changed back from 2 to 0 (ovs-flap, then ovs-flap-before):
+    ovs-vswitchd restarted or a1 was added again, no slave was enslaved again."""
+    root, state = tmp_path / 'root', ['--state-dir', tmp_path / 'state']
+    shutil.copytree(FIXTURES / 'ovs-flap', root)
+    assert run_check(['--root', root, *state, '-b', 'ovs:bond0']).code == 0
+    shutil.rmtree(root)
+    shutil.copytree(FIXTURES / 'ovs-flap-before', root)
+    result = run_check(['--root', root, *state, '-b', 'ovs:bond0', '-v'])
+    assert result.code == 0, result.output
+    assert ('  ok: a1 Open vSwitch counters restarted since the last run (ovs-vswitchd '
+            'restarted, or a1 removed and added again): its link failures counted from 0\n'
+            in result.output), result.output
+    assert 'enslaved' not in result.output
+
+
 @pytest.fixture
 def mixed(tmp_path):
     """A host with a kernel bond0 (802.3ad) and an OVS bond0 (balance-tcp)."""
@@ -112,3 +128,70 @@ def test_contrib_sudoers_parses():
     result = subprocess.run(['visudo', '-cf', ROOT / 'contrib' / 'sudoers'],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Open vSwitch asked for where ovs-vswitchd is not running: said so, not a kernel hint
+def not_running(root):
+    return f'ovs-vswitchd is not running (no {root}/var/run/openvswitch/ovs-vswitchd.pid)'
+
+
+@pytest.mark.parametrize('argv, code, first', [
+    ('--kind ovs', 3, 'BONDING UNKNOWN - no Open vSwitch bonds: {}'),
+    ('-b ovs:bond0', 2, 'BONDING CRITICAL - ovs:bond0: no such bond: {}'),
+    ('-b bond0 -b ovs:bond0', 2, 'BONDING CRITICAL - ovs:bond0: no such bond: {} |'),
+])
+def test_ovs_asked_for_where_ovs_vswitchd_does_not_run_says_so(argv, code, first):
+    root = FIXTURES / 'lacp-healthy'
+    result = run_check(['--root', root, '--no-state', *argv.split()])
+    assert result.code == code, result.output
+    assert result.first_line.startswith(first.format(not_running(root))), result.output
+
+
+def test_without_ovs_the_default_run_says_nothing_of_it(tmp_path):
+    for root, first in ((FIXTURES / 'lacp-healthy', 'BONDING OK - bond0 802.3ad'),
+                        (tmp_path, 'BONDING UNKNOWN - no bonding interfaces found under ')):
+        result = run_check(['--root', root, '--no-state', '-vv'])
+        assert result.first_line.startswith(first), result.output
+        assert 'Open vSwitch' not in result.output and 'ovs-vswitchd' not in result.output
+
+
+def test_ovs_asked_for_where_it_runs_without_bonds(tmp_path):
+    (tmp_path / 'ovs-appctl').mkdir()
+    (tmp_path / 'ovs-appctl' / 'bond-list').write_text('bond\ttype\trecircID\tmembers\n')
+    result = run_check(['--root', tmp_path, '--no-state', '--kind', 'ovs'])
+    assert result.code == 3
+    assert result.first_line == 'BONDING UNKNOWN - no Open vSwitch bonds: ovs-vswitchd has none'
+
+
+def test_the_pidfile_named_is_the_one_looked_for(tmp_path):
+    from check_bonding.ovs import source
+    assert source.pidfile('/', {'OVS_RUNDIR': str(tmp_path)}) == f'{tmp_path}/ovs-vswitchd.pid'
+    assert source.pidfile('/', {}) == '/var/run/openvswitch/ovs-vswitchd.pid'
+    assert source.pidfile(str(tmp_path), {'OVS_RUNDIR': '/x'}) == \
+        f'{tmp_path}/var/run/openvswitch/ovs-vswitchd.pid'
+
+
+# --expect and --min-speed: facts an Open vSwitch bond does not show, never passed silently
+@pytest.mark.parametrize('argv, words', [
+    ('-b ovs:bond0 --expect ovs:bond0=miimon=100', '--expect ovs:bond0=miimon=100: '),
+    ('--expect ovs:bond0=miimon=100', '--expect ovs:bond0=miimon=100: '),
+    ('-b ovs:bond0 --expect miimon=100', '--expect miimon=100: '),
+    ('--kind ovs --expect miimon=100', '--expect miimon=100: '),
+    ('-b ovs:bond0 --min-speed 10000', '--min-speed 10000: '),
+    ('--min-speed ovs:bond0=10000', '--min-speed ovs:bond0=10000: '),
+])
+def test_kernel_only_options_naming_only_ovs_bonds_are_usage_errors(argv, words):
+    result = run_check(['--root', FIXTURES / 'ovs-lacp', '--no-state', *argv.split()])
+    assert result.code == 3, result.output
+    assert result.first_line.startswith('BONDING UNKNOWN - ' + words), result.output
+    assert 'Open vSwitch' in result.first_line
+
+
+def test_kernel_only_options_for_every_bond_are_a_note_on_the_ovs_ones(mixed):
+    result = run_check(['--root', mixed, '--no-state', '-x', 'ovs:bond1', '-v',
+                        '--expect', 'miimon=200', '--min-speed', '10'])
+    assert result.first_line.startswith('BONDING WARNING - bond0: miimon 100, expected 200'), \
+        result.output
+    assert ('  ok: --expect and --min-speed not compared on an Open vSwitch bond (no bonding '
+            'options in sysfs; no member speed shown by ovs-vswitchd)\n'
+            in result.output.split('\novs:bond0: ')[1]), result.output

@@ -37,8 +37,28 @@ def test_a_negotiated_lacp_bond_as_ovs_3_1_prints_it():
 def test_a_member_without_its_link():
     down = bond('ovs-lacp-member-down').slave('a2')
     assert (down.enabled, down.may_enable, down.up) == (False, False, False)
-    assert down.mii_status.startswith('disabled')
     assert down.carrier_changed == 1 and down.link_failures == 1
+    # its carrier went (one change from up): the link is down, LACP expired by it
+    assert down.mii_status == 'down (no carrier, LACP expired)'
+
+
+@pytest.mark.parametrize('fields, status', [
+    ({'lacp': 'defaulted', 'carrier_changed': 3}, 'down (no carrier)'),
+    ({'lacp': 'expired', 'carrier_changed': 2}, 'disabled (LACP expired)'),  # link back
+    ({'lacp': 'expired', 'carrier_changed': 0, 'link_expired': 1}, 'disabled (LACP expired)'),
+    ({'lacp': 'expired', 'carrier_changed': None}, 'disabled (LACP expired)'),
+    ({'lacp': 'current', 'carrier_changed': 1, 'may_enable': True}, 'disabled'),
+])
+def test_no_carrier_is_an_odd_carrier_status_changed_on_a_member_ovs_may_not_enable(
+        fields, status):
+    member = parse.OvsMember(**{'name': 'a1', 'may_enable': False, **fields})
+    assert member.mii_status == status
+
+
+def test_lacp_stopped_with_the_carrier_up_is_still_lacp():
+    gone = bond('ovs-lacp-partner-gone')
+    assert [m.mii_status for m in gone.members] == ['disabled', 'disabled']
+    assert [m.no_carrier for m in gone.members] == [False, False]
 
 
 def test_active_backup_primary_and_updelay():
@@ -137,7 +157,7 @@ def test_ovs_before_2_15_said_slave():
     assert old.active_member == 'a1'
     assert [(m.name, m.enabled, m.active, m.lacp, m.link_failures) for m in old.members] == [
         ('a1', True, True, 'current', 0), ('a2', False, False, 'expired', 1)]
-    assert old.slave('a2').mii_status == 'disabled (LACP expired)'
+    assert old.slave('a2').mii_status == 'down (no carrier, LACP expired)'
 
 
 def test_a_member_all_down_is_still_a_member():

@@ -68,13 +68,23 @@ class OvsMember(record('OvsMember', MEMBER_FIELDS, 'One member of an OVS bond.')
         return self.enabled and not (self.delay or '').startswith('downdelay')
 
     @property
+    def no_carrier(self) -> bool:
+        """OVS may not enable it and its LACP saw the carrier go: Carrier Status
+        Changed counts each change from the carrier a member joins with (up), so
+        an odd count is a link down (LACP expired or defaulted because of it)."""
+        return self.may_enable is False and (self.carrier_changed or 0) % 2 == 1
+
+    @property
     def mii_status(self) -> str:
         """What the first line says of a member that is not up, where it says a
-        kernel slave's MII status: OVS's enabled/disabled, and why."""
+        kernel slave's MII status: OVS's enabled/disabled, and why; 'down (no
+        carrier)' as a kernel slave's down where OVS saw its link go."""
         if self.up:
             return 'enabled'
         if self.enabled:
             return f'going down ({self.delay})'
+        if self.no_carrier:
+            return 'down (no carrier' + (', LACP expired)' if self.lacp == 'expired' else ')')
         why = [self.delay] if self.delay else []
         if self.lacp == 'expired':  # defaulted: ovs.rules says it (lacp-partner-defaulted)
             why.append('LACP expired')

@@ -22,14 +22,15 @@ SUDO = 'sudo (contrib/sudoers)'
 class OvsBondResource(BondResource):
     """One Open vSwitch bond, read with all the others (one request per command)."""
 
-    def __init__(self, system, bond_name: str, bond, expectation, store=None):
+    def __init__(self, system, bond_name: str, bond, expectation, store=None, why=None):
         super().__init__(system, bond_name, expectation, store)
         self.ovs_bond = bond  # an ovs.parse.OvsBond, or None where there is no such bond
+        self.why = why  # why there is none, where OVS says it (ovs-vswitchd not running)
 
     def probe(self):
         bond = self.bond = self.ovs_bond
         if bond is None:
-            return [nagiosplugin.Metric(self.bond_name, None, context='no-such-bond')]
+            return [nagiosplugin.Metric(self.bond_name, self.why, context='no-such-bond')]
         return [*self._judged(bond), *self._history(bond), *self._counters(bond)]
 
     def judge(self, bond) -> list:
@@ -84,17 +85,23 @@ def read_bonds(system) -> list | None:
 
 def resources(options, system, store, expectation, also=()) -> tuple:
     """(resources, run findings) of the OVS bonds to check: -b ovs:NAME, or
-    every bond OVS has plus the ovs: bonds `also` names (BOND= options)."""
+    every bond OVS has plus the ovs: bonds `also` names (BOND= options). Where
+    OVS bonds were asked for (-b ovs:NAME, --kind ovs), says why there are none."""
     try:
         bonds = read_bonds(system)
     except source.OvsError as err:
         return [], [unreadable(err)]
+    why = None if bonds is not None else \
+        f'ovs-vswitchd is not running (no {source.pidfile(system.root)})'
     found_bonds = {bond.name: bond for bond in bonds or ()}
     named = [name for name in options.bonds if is_ovs(name)]
     names = named or [*found_bonds, *(name for name in also if is_ovs(name))]
-    return [OvsBondResource(system, name, found_bonds.get(name), expectation(options, name),
-                            store)
-            for name in dict.fromkeys(names) if name not in options.excluded], []
+    checked = [OvsBondResource(system, name, found_bonds.get(name), expectation(options, name),
+                               store, why)
+               for name in dict.fromkeys(names) if name not in options.excluded]
+    if checked or options.kind != 'ovs' or found_bonds:
+        return checked, []  # none at all: the kernel's no-bonds (plugin.no_bonds)
+    return [], [found('no-bonds', f'no Open vSwitch bonds: {why or "ovs-vswitchd has none"}')]
 
 
 def unreadable(err: source.OvsError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..bond_values import KERNEL_ONLY
 from ..findings import Finding, found
 from ..parse import port_state_flags
 
@@ -38,6 +39,15 @@ def _members(bond, expect) -> list[Finding]:
     return ([found('slave-missing', 'missing member ' + ', '.join(missing))] if missing else []) \
         + ([found('slave-unexpected', 'unexpected member ' + ', '.join(unexpected))]
            if unexpected else [])
+
+
+def _kernel_only(bond, expect) -> list[Finding]:
+    """--expect, --min-speed given for every bond: facts an OVS bond does not show
+    (naming only OVS bonds is a usage error: bond_values.kernel_only)."""
+    given = [option for option, value in (('--expect', expect.options),
+                                          ('--min-speed', expect.min_speed)) if value]
+    return [found('option-ignored', f'{" and ".join(given)} not compared on an Open vSwitch '
+                  f'bond ({"; ".join(KERNEL_ONLY[option] for option in given)})')] if given else []
 
 
 def _single_member(bond, expect) -> list[Finding]:
@@ -138,7 +148,7 @@ def _word(fast: bool) -> str:
     return 'fast' if fast else 'slow'
 
 
-RULES = (_mode, _members, _single_member, _active, _lacp)
+RULES = (_mode, _members, _single_member, _active, _lacp, _kernel_only)
 
 # What OVS shows -> (the findings it raises[, their state where not the default]):
 # the states table of docs/ovs.md (tools/generate.py writes it).

@@ -46,6 +46,11 @@ def rundir(root: str, env=os.environ) -> str:
     return os.path.join(root, RUNDIR)
 
 
+def pidfile(root: str, env=os.environ) -> str:
+    """Where ovs-vswitchd writes its pid: without it, OVS does not run."""
+    return os.path.join(rundir(root, env), 'ovs-vswitchd.pid')
+
+
 def answers(root: str, env=os.environ) -> dict | None:
     """{command: answer text} for COMMANDS; None where OVS does not run.
     Raises OvsError where it runs but cannot be read."""
