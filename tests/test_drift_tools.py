@@ -75,6 +75,40 @@ def test_interfaces_over_the_size_cap_makes_the_bond_unknown(tmp_path):
     assert 'no network configuration' not in result.output
 
 
+IFUPDOWN_BOND = ('auto bond0\niface bond0 inet manual\n    bond-slaves eth0 eth1\n'
+                 '    bond-mode active-backup\n    bond-miimon 100\n    bond-primary eth0\n')
+
+
+def test_an_over_long_comment_line_is_read_past_as_ifupdown_reads_it(tmp_path):
+    text = IFUPDOWN_BOND + '#' + '-' * 4999 + '\n' + '  # ' + 'x' * 5000 + '\n'
+    result = check(system(tmp_path, {**IFUPDOWN, 'etc/network/interfaces': text,
+                                     'etc/network/if-pre-up.d/ifenslave': '#!/bin/sh\n'}), '-v')
+    assert result.code == 0, result.output
+    assert 'ok: matches /etc/network/interfaces (ifupdown (ifenslave))' in result.output
+
+
+def test_one_over_long_line_that_is_no_comment_makes_the_file_unknown(tmp_path):
+    text = IFUPDOWN_BOND + '    bond-downdelay ' + '0' * 5000 + '\n'
+    result = check(system(tmp_path, {**IFUPDOWN, 'etc/network/interfaces': text,
+                                     'etc/network/if-pre-up.d/ifenslave': '#!/bin/sh\n'}))
+    assert result.code == 3, result.output
+    assert result.first_line.startswith('BONDING UNKNOWN - cannot read /etc/network/interfaces '
+                                        'fully: 1 line over 4096 characters; the bonds it may '
+                                        'define are not compared'), result.output
+
+
+def test_a_networkd_semicolon_comment_line_is_no_line_over_the_cap(tmp_path):
+    root = system(tmp_path, {**NETWORKD, 'etc/systemd/network/10-bond0.netdev':
+                             ';' + 'x' * 5000 + '\n' + NETDEV,
+                             'etc/systemd/network/20-eth.network':
+                             '[Match]\nName=eth0\n\n[Network]\nBond=bond0\nPrimarySlave=yes\n',
+                             'etc/systemd/network/21-eth.network':
+                             '[Match]\nName=eth1\n\n[Network]\nBond=bond0\n'})
+    result = check(root, '-v')
+    assert result.code == 0, result.output
+    assert 'ok: matches /etc/systemd/network/10-bond0.netdev (systemd-networkd)' in result.output
+
+
 # 2. systemd-networkd members matched by MAC, as networkd matches them
 
 def test_networkd_primary_slave_matched_by_permanent_mac(tmp_path):

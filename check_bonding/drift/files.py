@@ -205,27 +205,29 @@ class Tree:
         else:
             self.notes.append(f'{path}: {err.strerror}, skipped')
 
-    def text(self, path: str) -> str | None:
+    def text(self, path: str, comments: tuple = ('#',)) -> str | None:
         """A file's text (see `decode`), or None."""
         found = self.read(path)
-        return None if found is None else self.decode(found)
+        return None if found is None else self.decode(found, comments)
 
-    def decode(self, found: File) -> str | None:
-        text, why = decode(found.data)
+    def decode(self, found: File, comments: tuple = ('#',)) -> str | None:
+        text, why = decode(found.data, comments)
         if why:
             self.unread.append((found.path, why, self.source))
         return text
 
 
-def decode(data: bytes) -> tuple:
+def decode(data: bytes, comments: tuple = ('#',)) -> tuple:
     """(text, '') as UTF-8 with replacement, CRLF as LF; (None, why it is not
-    read) for a NUL byte or lines over LINE_LIMIT."""
+    read) for a NUL byte or lines over LINE_LIMIT, comment lines (`comments`
+    after blanks: the tools skip them whatever their length) aside."""
     if b'\0' in data:
         return None, 'a NUL byte (binary)'
     lines = data.decode('utf-8', 'replace').replace('\r\n', '\n').split('\n')
-    too_long = sum(len(line) > LINE_LIMIT for line in lines)
+    too_long = sum(len(line) > LINE_LIMIT and not line.lstrip(' \t').startswith(comments)
+                   for line in lines)
     if too_long:
-        return None, f'{too_long} lines over {LINE_LIMIT} bytes ignored'
+        return None, f'{too_long} line{"s" if too_long > 1 else ""} over {LINE_LIMIT} characters'
     return '\n'.join(lines), ''
 
 

@@ -20,6 +20,7 @@ from .model import (KERNEL_DEFAULTS, Definition, Port, Setting, canonical, ipv4,
 DIRS = ('/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network',
         '/usr/lib/systemd/network', '/lib/systemd/network')
 TOOL = 'systemd-networkd'
+COMMENTS = ('#', ';')
 BOND = {  # [Bond] key -> (option, converter)
     'Mode': ('mode', 'name'), 'TransmitHashPolicy': ('xmit_hash_policy', 'name'),
     'LACPTransmitRate': ('lacp_rate', 'name'), 'MIIMonitorSec': ('miimon', 'span'),
@@ -47,10 +48,10 @@ def parse(text: str) -> list:
     for number, raw in enumerate(text.split('\n'), 1):
         line = raw.strip()
         if pending is not None:
-            if line.startswith(('#', ';')):
+            if line.startswith(COMMENTS):
                 continue
             line, pending = pending + line, None
-        elif not line or line.startswith(('#', ';')):
+        elif not line or line.startswith(COMMENTS):
             continue
         else:
             start = number
@@ -80,9 +81,10 @@ def unit_files(tree, suffix: str, skip=()) -> list:
         found = tree.read(path)
         if found is None or not found.data.strip():
             continue  # masked (a link to /dev/null or empty), absent or unreadable
-        entries = parse(tree.decode(found) or '')
+        entries = parse(tree.decode(found, COMMENTS) or '')
         for dropin in tree.layered([f'{d}/{name}.d' for d in DIRS], ('.conf',)):
-            entries += [(s, k, v, n, dropin) for s, k, v, n in parse(tree.text(dropin) or '')]
+            entries += [(s, k, v, n, dropin)
+                        for s, k, v, n in parse(tree.text(dropin, COMMENTS) or '')]
         result.append((path, [e if len(e) == 5 else (*e, path) for e in entries]))
     return result
 
