@@ -8,15 +8,13 @@ Root often captures into /tmp, where another user may have prepared the
 directory with symlinks. CaptureTree therefore takes only a new or empty
 directory of its own, and creates everything in it relative to open
 directory descriptors with O_NOFOLLOW: nothing is ever written outside DIR.
-Each check that reads more files adds a function here that copies them
-through the same CaptureTree.
 """
 from __future__ import annotations
 
 import os
 
 from .ifname import split_names
-from .system import PROC_LIMIT, System
+from .system import ENSLAVEMENTS, PROC_LIMIT, System
 
 NIC_FILES = ('operstate', 'carrier', 'speed', 'duplex', 'mtu', 'address', 'flags',
              'carrier_changes', 'carrier_up_count', 'carrier_down_count')
@@ -118,7 +116,7 @@ def capture(system: System, bonds: list[str], target: str,
 def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> list[str]:
     """The bonding driver's files, the slaves' link files and counters."""
     tree.write_file('sys/class/net/bonding_masters', ' '.join(_masters(system, bonds)) + '\n')
-    files = ['proc/sys/kernel/random/boot_id']
+    files, identities = ['proc/sys/kernel/random/boot_id'], {}
     interfaces = list(bonds)
     for bond in bonds:
         files.append(f'proc/net/bonding/{bond}')
@@ -130,6 +128,9 @@ def copy_bonding_files(system: System, bonds: list[str], tree: CaptureTree) -> l
         for slave in bonded.slaves if bonded else []:
             interfaces.append(slave.name)
             files += _listing(system, f'sys/class/net/{slave.name}/bonding_slave')
+        identities.update(system.enslavements(bonded) if bonded else {})
+    if identities:
+        tree.write_file(ENSLAVEMENTS, ''.join(f'{n} {i}\n' for n, i in identities.items()))
     files += [f'sys/class/net/{name}/{f}' for name in interfaces for f in NIC_FILES]
     unreadable = []
     for relpath in files + ['proc/net/dev']:

@@ -52,6 +52,7 @@ def natural(name: str) -> list:
 
 
 UNASKED = object()  # a System's memo before its first question
+ENSLAVEMENTS = 'enslavements'  # a capture's 'slave number' lines: the live inode numbers
 
 
 class System:
@@ -85,14 +86,14 @@ class System:
         # Names are bytes (ifname.py): undecodable ones survive as surrogates.
         return data.decode('utf-8', 'surrogateescape')
 
-    def read_optional(self, relpath: str) -> str | None:
+    def read_optional(self, relpath: str, limit: int = SYSFS_LIMIT) -> str | None:
         """Text of a file, or None where it is absent or unreadable.
 
         Reading carrier or speed of a down interface fails with EINVAL:
         that is data ("unknown"), not an error.
         """
         try:
-            return self.read(relpath).strip(ASCII_WHITESPACE)
+            return self.read(relpath, limit).strip(ASCII_WHITESPACE)
         except OSError as err:
             _log.debug('cannot read %s: %s', self.path(relpath), err.strerror)
             return None
@@ -257,7 +258,14 @@ class System:
         """{slave: the identity of its enslavement}: the kernel makes a slave's
         bonding_slave directory anew at each enslavement, and sysfs (kernfs,
         Linux 4.13+) numbers its nodes without reuse until reboot: another inode
-        number is a slave released and enslaved again since. One stat each."""
+        number is a slave released and enslaved again since. One stat each. A
+        capture keeps the live numbers (ENSLAVEMENTS): a copied tree's own
+        inode numbers are the copy's."""
+        captured = None if self.root == '/' else self.read_optional(ENSLAVEMENTS, PROC_LIMIT)
+        if captured is not None:
+            numbers = dict(line.partition(' ')[::2] for line in captured.splitlines())
+            return {s.name: int(numbers[s.name]) for s in bond.slaves
+                    if numbers.get(s.name, '').isascii() and numbers[s.name].isdigit()}
         ids = {}
         for slave in () if bond.sysfs_elsewhere else bond.slaves:
             try:

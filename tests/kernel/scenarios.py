@@ -683,8 +683,6 @@ nsenter --net=/run/netns/other mount -t sysfs sysfs /run/othersys
 mount --bind /run/othersys /sys"""
 ARP_SWITCH = f"veth 0 sw; veth 1 sw; switch sw {ARP_TARGET}/24 0 1"
 ARP_UP = """wait_for '[ "$(count "MII Status: up" bond0)" = 3 ]'; sleep 1"""
-BASELINE = """run_as root '$CHECK_BONDING -b bond0' >/dev/null
-run_as nobody '$CHECK_BONDING -b bond0' >/dev/null"""
 # A partner system (ad_actor_system) with two LAGs, told apart by their keys.
 TWO_LAGS = r"""veth 0 sw; veth 1 sw
 for n in 1 2; do
@@ -786,14 +784,14 @@ pull 0; sleep 1""", cost=5),
              "as root and as nobody), then eth0's cable is pulled for 1.5 s: traffic lost, "
              "Link Failure Count still 0, carrier_down_count 1 more",
              f"""{TWO}; bond bond0 '0 1' {AB} primary eth0 downdelay 3000; sleep 0.3
-{BASELINE}
+baseline ab-downdelay-flap
 pull 0; sleep 1.5; plug 0; sleep 0.5""", cost=5),
     Scenario("ab-reenslaved-flap",
              "active-backup, primary eth0: eth0 flaps once (count 1), the check runs (baseline, as "
              "root and as nobody), eth0 is released and enslaved again (count 0) and flaps again "
              "(count 1, as stored)",
              f"""{AB_PRIMARY}; sleep 0.3; {FAILOVER}; plug 0; sleep 0.5
-{BASELINE}
+baseline ab-reenslaved-flap
 ip link set eth0 nomaster; sleep 0.3; ip link set eth0 master bond0; sleep 0.5
 {FAILOVER}; plug 0; sleep 0.5""", cost=5),
     Scenario("lacp-actor-options",
@@ -832,7 +830,8 @@ def guest_capture(dest):
     sed -n 's/^  skipped //p' >"{dest}.unreadable"
 mv "{dest}.unreadable" "{dest}/UNREADABLE"
 if [ -d /run/oracle ]; then cp /run/oracle/* "{dest}/"; fi  # what the real tools said
-case "{dest}" in */lacp-*|*/hw-*|*/lldp-*)  # via the guest's tmpfs: hostfs files all look root's
+# via the guest's tmpfs (hostfs files all look root's); the flaps a baseline replays
+case "{dest}" in */lacp-*|*/hw-*|*/lldp-*|*/ab-downdelay-flap|*/ab-reenslaved-flap)
     rm -rf /run/nobody-capture; mkdir -m 777 /run/nobody-capture
     run_as nobody '$CHECK_BONDING --capture /run/nobody-capture/tree' >/dev/null
     cp -r /run/nobody-capture/tree "{dest}.nobody" ;;

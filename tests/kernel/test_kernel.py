@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from expected import (AS_CONFIGURED, EXPECTED, FLAP, LIVE_ONLY, MODE_CHANGED, RENAMED, ROOT_ONLY,
+from expected import (AS_CONFIGURED, EXPECTED, FLAP, MODE_CHANGED, RENAMED, ROOT_ONLY,
                       SECOND_RUN, Expect, codes, for_user)
 from kernel import scenarios, uml
 
@@ -29,8 +29,6 @@ LIVE = {name: [(live_command(name, e.argv), e) for e in expects]
 LIVE['ab-flap'] = [(f'$CHECK_BONDING {FLAP.argv}', FLAP)]
 LIVE['ab-renamed-slave'] = [(f'$CHECK_BONDING {RENAMED.argv}', RENAMED)]
 LIVE['ab-mode-changed'] = [(f'$CHECK_BONDING {MODE_CHANGED.argv}', MODE_CHANGED)]
-LIVE.update({name: [(f'$CHECK_BONDING {e.argv}', e) for e in expects]
-             for name, expects in LIVE_ONLY.items()})
 # The second run of a baseline scenario: its first expectation (a run stores
 # what it compared: the others are replayed, each from the first run's tree)
 LIVE.update({name: [(f'$CHECK_BONDING {expects[0].argv}', expects[0])]
