@@ -183,5 +183,9 @@ STATES = (
     ('the active member changed since the last run (active-backup)', ('failover',)),
     ('ovs-vswitchd runs but its control socket is root\'s', ('ovs-needs-root',)),
     ('a pidfile without a daemon answering on the socket', ('ovs-unreadable',)),
-    ('-b ovs:NAME and OVS has no such bond', ('no-such-bond',)),
+    ('-b ovs:NAME and OVS has no such bond (or ovs-vswitchd is not running: said so)',
+     ('no-such-bond',)),
+    ('--kind ovs and ovs-vswitchd is not running, or has no bond', ('no-bonds',)),
+    ('--expect or --min-speed for every bond, and this one is OVS\'s (no sysfs options; '
+     'naming only OVS bonds is a usage error)', ('option-ignored',)),
 )
