@@ -22,31 +22,31 @@ NO_LLDPD = f'lldpd is not running (no /{LLDP_SOCKET}): install and start lldpd t
 def judge(bond, neighbours) -> list[Finding]:
     """shared-switch, switch-separate or switch-unknown for a bond of two or more
     slaves; `neighbours`: lldp.Neighbours, None where lldpd does not run."""
-    slaves = [s.name for s in bond.slaves]
+    slaves, each = [s.name for s in bond.slaves], getattr(bond, 'MEMBER', 'slave')  # OVS: member
     if len(slaves) < 2:
         return []  # single-slave warns already
     if getattr(bond, 'sysfs_elsewhere', None):  # lldpd's are likely the other namespace's
-        return [found('switch-unknown', 'which switch each slave reaches is not known: this '
+        return [found('switch-unknown', f'which switch each {each} reaches is not known: this '
                       'bond is not in the network namespace of sysfs, and lldpd names the '
                       'interfaces of its own')]
     if neighbours is None or neighbours.unknown:
-        return [found('switch-unknown', 'which switch each slave reaches is not known: '
+        return [found('switch-unknown', f'which switch each {each} reaches is not known: '
                       + (neighbours.unknown if neighbours else NO_LLDPD))]
     seen = {name: neighbours.of(name) for name in slaves}
     silent = [name for name in slaves if not seen[name]]
     crowded = [name for name in slaves if len({n.chassis for n in seen[name]}) > 1]
     if silent or crowded:
-        return [_unknown(silent, crowded)]
+        return [_unknown(silent, crowded, each)]
     reached = {name: seen[name][0] for name in slaves}
     if len({n.chassis for n in reached.values()}) == 1:
         first = reached[slaves[0]]
         return [found('shared-switch', f'{_names(slaves)} reach one switch {first.switch}, '
                       f'ports {_names([n.port_name for n in reached.values()])} (LLDP)')]
-    return [found('switch-separate', 'slaves reach separate switches (LLDP): ' + ', '.join(
+    return [found('switch-separate', f'{each}s reach separate switches (LLDP): ' + ', '.join(
         f'{name} {n.switch} port {n.port_name}' for name, n in reached.items()))]
 
 
-def _unknown(silent: list, crowded: list) -> Finding:
+def _unknown(silent: list, crowded: list, each: str) -> Finding:
     parts = []
     if silent:
         parts.append(f'no LLDP neighbour on {_names(silent)} (a switch that sends no LLDP, '
@@ -54,7 +54,7 @@ def _unknown(silent: list, crowded: list) -> Finding:
     if crowded:
         parts.append(f'more than one neighbour chassis on {_names(crowded)} (something '
                      'between that forwards LLDP?)')
-    return found('switch-unknown', 'which switch each slave reaches is not known: '
+    return found('switch-unknown', f'which switch each {each} reaches is not known: '
                                    + '; '.join(parts))
 
 

@@ -195,3 +195,23 @@ def test_kernel_only_options_for_every_bond_are_a_note_on_the_ovs_ones(mixed):
     assert ('  ok: --expect and --min-speed not compared on an Open vSwitch bond (no bonding '
             'options in sysfs; no member speed shown by ovs-vswitchd)\n'
             in result.output.split('\novs:bond0: ')[1]), result.output
+
+
+@pytest.mark.parametrize('ports, first', [
+    (('eth0', 'eth1'), 'BONDING WARNING - ovs:bond0: a1 and a2 reach one switch '),
+    (('eth0', 'none'), 'BONDING OK - ovs:bond0 balance-tcp, LACP negotiated, 2/2 members up'),
+])
+def test_members_into_one_switch_are_judged_as_slaves_are(tmp_path, ports, first):
+    """lldpd's answer (captured in the kernel test bed) put on an OVS capture, its
+    interfaces renamed to the members: one chassis on both is shared-switch; a member
+    without a neighbour is a -v note, never a guess."""
+    tree = tmp_path / 'tree'
+    shutil.copytree(FIXTURES / 'ovs-lacp', tree, symlinks=True)
+    answer = (FIXTURES / 'lldp-one-switch/run/lldpd.socket').read_text()
+    for port, member in zip(ports, ('a1', 'a2')):
+        answer = answer.replace(f'"{port}"', f'"{member}"')
+    (tree / 'run').mkdir()
+    (tree / 'run/lldpd.socket').write_text(answer)
+    result = run_check(['--root', tree, '--no-state', '-b', 'ovs:bond0', '-v'])
+    assert result.first_line.startswith(first), result.output
+    assert '(LLDP)' in result.output or 'no LLDP neighbour on a2' in result.output

@@ -31,7 +31,9 @@ class OvsBondResource(BondResource):
         bond = self.bond = self.ovs_bond
         if bond is None:
             return [nagiosplugin.Metric(self.bond_name, self.why, context='no-such-bond')]
-        return [*self._judged(bond), *self._history(bond), *self._counters(bond)]
+        return [*self._judged(bond), *self._history(bond), *self._counters(bond),
+                # which switch each member reaches: lldpd's answer, as for a kernel bond
+                nagiosplugin.Metric(f'{bond.name} switch', self.system.lldp, context='switch')]
 
     def judge(self, bond) -> list:
         from .rules import judge

@@ -181,6 +181,8 @@ STATES = (
     ('a member lost its link (Carrier Status Changed, Link Expired; without LACP sysfs '
      'carrier_down_count) since the last run', ('link-failures',)),
     ('the active member changed since the last run (active-backup)', ('failover',)),
+    ('every member reaches one switch (LLDP, where lldpd runs; as for kernel bonds)',
+     ('shared-switch',)),
     ('ovs-vswitchd runs but its control socket is root\'s', ('ovs-needs-root',)),
     ('a pidfile without a daemon answering on the socket', ('ovs-unreadable',)),
     ('-b ovs:NAME and OVS has no such bond (or ovs-vswitchd is not running: said so)',
