@@ -119,7 +119,10 @@ NET_DEV_HEAD = ('Inter-|   Receive                                              
 # Targets from the issue; --check fails only far beyond them (gross regressions).
 TARGETS = {'one-bond/floor-import': 1.15, '32x4/one-bond': 1.5, '1000-ifaces/one-bond': 1.1,
            # 802.3ad's reading and rules, no write: a write at every run measured 2.0x to 2.2x
-           '32x4-lacp/32x4': 1.3}
+           '32x4-lacp/32x4': 1.3,
+           # 32 OVS bonds replayed (parse and judge, no socket; measured 1.1x to 1.3x);
+           # lldpd's answer read and judged (measured 1.0x to 1.05x)
+           'ovs-32/one-bond': 1.5, 'lldp-answer/one-bond': 1.15}
 GROSS = 1.5  # --check tolerates this factor over each target on a noisy CI machine
 
 
@@ -303,8 +306,7 @@ def main():
         print(f'{name:<14}{wall * 1000:9.1f}{cpu * 1000:9.1f}{rss / 1024:14.1f}')
     print(f'{"ratio":<26} {"wall":>5}   {"CPU":>5}')
     failed = False
-    for name in (*TARGETS, '32x4-changing/32x4', 'ovs-32/one-bond',
-                 'lldp-answer/one-bond', 'lldpcli/one-bond'):
+    for name in (*TARGETS, '32x4-changing/32x4', 'lldpcli/one-bond'):
         case, base = name.split('/')
         if case not in samples:
             continue
