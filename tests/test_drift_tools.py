@@ -377,3 +377,53 @@ def test_networkmanager_drops_an_ns_ip6_target_that_is_no_ipv6_address(tmp_path)
     assert f'/{NM_KEYFILES}/bond0.nmconnection: invalid ns_ip6_target "fd00::1,192.0.2.1", ' \
            'dropped by NetworkManager' in result.output
     assert '(arp_interval without arp_ip_target or ns_ip6_target)' in result.first_line
+
+
+# 8. updelay/downdelay as the kernel stores them: whole miimon periods, said as such
+
+def running_downdelay(root, value: int):
+    """The captured bond (miimon 100) with downdelay `value` in sysfs and /proc."""
+    (root / 'sys/class/net/bond0/bonding/downdelay').write_text(f'{value}\n')
+    proc = root / 'proc/net/bonding/bond0'
+    proc.write_text(proc.read_text().replace('Down Delay (ms): 0', f'Down Delay (ms): {value}'))
+    return root
+
+
+def test_a_delay_the_kernel_rounds_names_the_file_value_and_the_rounding(tmp_path):
+    # miimon 250 from a drop-in: the kernel stores 200 ms as 0 whole periods, while the
+    # running bond (miimon 100) keeps 200: the file says 200, the next boot makes it 0
+    root = running_downdelay(system(tmp_path, {
+        **NETWORKD, 'etc/systemd/network/10-bond0.netdev': NETDEV + 'DownDelaySec=200ms\n',
+        'etc/systemd/network/10-bond0.netdev.d/50-slow.conf': '[Bond]\nMIIMonitorSec=250ms\n',
+        'etc/systemd/network/20-eth.network':
+        '[Match]\nName=eth0\n\n[Network]\nBond=bond0\nPrimarySlave=yes\n',
+        'etc/systemd/network/21-eth.network': '[Match]\nName=eth1\n\n[Network]\nBond=bond0\n'}),
+        200)
+    result = check(root, '-v')
+    assert ('warning: downdelay 200 in /etc/systemd/network/10-bond0.netdev:8 (0 after the '
+            'kernel rounds it down to a multiple of miimon 250) but 200 running') in \
+        result.output, result.output
+    assert 'warning: miimon 250 in /etc/systemd/network/10-bond0.netdev.d/50-slow.conf:2 but ' \
+           '100 running' in result.output
+
+
+def test_the_rounding_is_said_where_one_file_sets_several_options(tmp_path):
+    root = running_downdelay(system(tmp_path, {
+        'etc/modprobe.d/bonding.conf': 'options bonding mode=active-backup miimon=250 '
+                                       'downdelay=600 primary=eth0\n',
+        'etc/modules-load.d/bonding.conf': 'bonding\n'}), 700)
+    result = check(root)
+    assert ('bond0: miimon 250 (running 100), downdelay 600 (running 700; 500 after the kernel '
+            'rounds it down to a multiple of miimon 250) in /etc/modprobe.d/bonding.conf') in \
+        result.first_line, result.output
+
+
+def test_a_delay_without_miimon_is_said_to_be_none(tmp_path):
+    root = running_downdelay(system(tmp_path, {
+        'etc/modprobe.d/bonding.conf': 'options bonding mode=1 miimon=0 downdelay=200 '
+                                       'primary=eth0\n',
+        'etc/modules-load.d/bonding.conf': 'bonding\n'}), 200)
+    result = check(root)
+    assert ('bond0: miimon 0 (running 100), downdelay 200 (running 200; 0: the kernel takes '
+            'none while miimon is 0) in /etc/modprobe.d/bonding.conf') in result.first_line, \
+        result.output

@@ -62,7 +62,8 @@ def option_findings(d, running, verbose: int = 0) -> list:
 
 
 def _compare(option: str, d, running, mode, miimon) -> tuple:
-    """(note or None, (option, predicted, running, Setting) or None) for one option."""
+    """(note or None, (option, predicted, running, Setting, (the file's value, how the
+    kernel changes it) or None) or None) for one option."""
     setting = d.options[option]
     if option not in running.options:
         return _not_shown(option, running, mode), None
@@ -71,14 +72,25 @@ def _compare(option: str, d, running, mode, miimon) -> tuple:
         quiet = option in d.explain or want in ('', 0, None, ())
         return (None if quiet else f'{option} {show(want)} in {d.file} is not used in mode '
                                    f'{mode}'), None
+    rounded = None
     if option in ('updelay', 'downdelay'):
-        want = want // miimon * miimon if miimon else 0  # whole miimon periods, or none
+        want, rounded = _periods(want, miimon)
     if option == 'primary' and want and want not in running.slaves:
         return None, None  # pending: the kernel shows nothing; the missing slave is reported
     if option in ('arp_ip_target', 'ns_ip6_target') and set(want) == set(have):
         return (f'{option} order {show(want)} in {d.file}, {show(have)} running'
                 if want != have else None), None
-    return None, ((option, want, have, setting) if want != have else None)
+    return None, ((option, want, have, setting, rounded) if want != have else None)
+
+
+def _periods(value: int, miimon: int) -> tuple:
+    """(what the kernel stores of an updelay/downdelay: whole miimon periods, none
+    without miimon (design §2); None, or (the file's value, how the kernel changes it))."""
+    stored = value // miimon * miimon if miimon else 0
+    if stored == value:
+        return value, None
+    return stored, (value, f'{stored} after the kernel rounds it down to a multiple of miimon '
+                           f'{miimon}' if miimon else '0: the kernel takes none while miimon is 0')
 
 
 def _not_shown(option: str, running, mode) -> str | None:
@@ -95,26 +107,31 @@ def _not_shown(option: str, running, mode) -> str | None:
 def _worded(d, diffs: list, verbose: int) -> list:
     """One finding per explained option, one per file for the others."""
     findings, by_file = [], {}
-    for option, want, have, setting in diffs:
+    for option, want, have, setting, rounded in diffs:
         if option in d.explain:
             findings.append(found('drift-option', f'{option} {show(have)} running, {show(want)} '
                                                   f'after reboot ({d.explain[option]})'))
-        else:
-            by_file.setdefault(setting.file, []).append((option, want, have, setting.line))
+        else:  # a rounded value: the file's, and how the kernel changes it
+            shown, why = rounded or (want, None)
+            by_file.setdefault(setting.file, []).append((option, shown, have, setting.line, why))
     for path, items in by_file.items():
-        lines = sorted({line for *_, line in items if line})
+        lines = sorted({item[3] for item in items if item[3]})
         where = f'{path}:{lines[0]}' if verbose and lines else path
         if d.choice:
-            text = d.choice + ': ' + ', '.join(f'{o} {show(w)} but {show(h)} running'
-                                               for o, w, h, _ in items)
+            text = d.choice + ': ' + ', '.join(f'{o} {show(w)}{_aside(n)} but {show(h)} running'
+                                               for o, w, h, _, n in items)
         elif len(items) == 1:
-            option, want, have, _ = items[0]
-            text = f'{option} {show(want)} in {where} but {show(have)} running'
+            option, want, have, _, why = items[0]
+            text = f'{option} {show(want)} in {where}{_aside(why)} but {show(have)} running'
         else:
-            text = ', '.join(f'{o} {show(w)} (running {show(h)})' for o, w, h, _ in items) + \
-                f' in {where}'
+            text = ', '.join(f'{o} {show(w)} (running {show(h)}{"; " + n if n else ""})'
+                             for o, w, h, _, n in items) + f' in {where}'
         findings.append(found('drift-option', text))
     return findings
+
+
+def _aside(text: str | None) -> str:
+    return f' ({text})' if text else ''
 
 
 def slave_findings(d, running) -> list:
