@@ -1,4 +1,4 @@
-"""No reference leaves the tree (issue 24): what the code, tests and documents cite,
+"""No reference leaves the tree: what the code, tests and documents cite,
 a reader of the repository can open.
 
 Fails on a path into a `shared/` directory, on a `../` or a machine's `/work/` that
@@ -37,6 +37,8 @@ LEAVING = [  # (pattern, what it is): wrong on any line of any file
      'a path into shared/ (outside the repository)'),
     (re.compile(r'(?<![\w.-])/work/'), "a path into this machine's /work/"),
     (re.compile(r'\bSPEC\.md\b'), 'a SPEC.md (the design is in docs/design/)'),
+    (re.compile(r'\b[Ii]ssue \d+'), 'an issue number (the tracker is not in the tree: say what '
+                                    'the item is)'),
 ]
 SPEC = re.compile(r'\bSPEC\b')
 CLIMB = re.compile(r'(?<![\w/.~$-])(?:\.\./)+[\w.<>*-][^\s`\'"()\[\]]*')

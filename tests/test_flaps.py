@@ -220,7 +220,8 @@ def test_span_and_ago_wording():
     assert [flaps.ago(s) for s in (5, 240, 7200)] == ['5 s ago', '4 min ago', '2.0 h ago']
 
 
-# Issue 20: what Link Failure Count misses (items 4, 5), and files of the release before.
+# What Link Failure Count misses (a loss within downdelay, a re-enslaved slave), and
+# files of the release before.
 
 def slaves(bond_, **fields):
     """bond_ with each slave's fields set from tuples: carrier_losses=(1, 0)."""
