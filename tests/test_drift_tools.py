@@ -97,30 +97,30 @@ def test_one_over_long_line_that_is_no_comment_makes_the_file_unknown(tmp_path):
                                         'define are not compared'), result.output
 
 
-def test_a_networkd_semicolon_comment_line_is_no_line_over_the_cap(tmp_path):
-    root = system(tmp_path, {**NETWORKD, 'etc/systemd/network/10-bond0.netdev':
-                             ';' + 'x' * 5000 + '\n' + NETDEV,
-                             'etc/systemd/network/20-eth.network':
-                             '[Match]\nName=eth0\n\n[Network]\nBond=bond0\nPrimarySlave=yes\n',
-                             'etc/systemd/network/21-eth.network':
-                             '[Match]\nName=eth1\n\n[Network]\nBond=bond0\n'})
-    result = check(root, '-v')
+def assert_networkd_matches(tmp_path, files):
+    """OK, and the -v note that the running bond matches networkd's files."""
+    result = check(system(tmp_path, {**NETWORKD, **files}), '-v')
     assert result.code == 0, result.output
     assert 'ok: matches /etc/systemd/network/10-bond0.netdev (systemd-networkd)' in result.output
+
+
+def test_a_networkd_semicolon_comment_line_is_no_line_over_the_cap(tmp_path):
+    assert_networkd_matches(tmp_path, {
+        'etc/systemd/network/10-bond0.netdev': ';' + 'x' * 5000 + '\n' + NETDEV,
+        'etc/systemd/network/20-eth.network':
+        '[Match]\nName=eth0\n\n[Network]\nBond=bond0\nPrimarySlave=yes\n',
+        'etc/systemd/network/21-eth.network': '[Match]\nName=eth1\n\n[Network]\nBond=bond0\n'})
 
 
 # 2. systemd-networkd members matched by MAC, as networkd matches them
 
 def test_networkd_primary_slave_matched_by_permanent_mac(tmp_path):
-    root = system(tmp_path, {**NETWORKD, 'etc/systemd/network/10-bond0.netdev': NETDEV,
-                             'etc/systemd/network/20-a.network':
-                             '[Match]\nPermanentMACAddress=52:54:00:00:00:00\n\n[Network]\n'
-                             'Bond=bond0\nPrimarySlave=yes\n',
-                             'etc/systemd/network/20-b.network':
-                             '[Match]\nMACAddress=52:54:00:00:00:01\n\n[Network]\nBond=bond0\n'})
-    result = check(root, '-v')
-    assert result.code == 0, result.output
-    assert 'ok: matches /etc/systemd/network/10-bond0.netdev (systemd-networkd)' in result.output
+    assert_networkd_matches(tmp_path, {
+        'etc/systemd/network/10-bond0.netdev': NETDEV,
+        'etc/systemd/network/20-a.network': '[Match]\nPermanentMACAddress=52:54:00:00:00:00\n\n'
+                                             '[Network]\nBond=bond0\nPrimarySlave=yes\n',
+        'etc/systemd/network/20-b.network':
+        '[Match]\nMACAddress=52:54:00:00:00:01\n\n[Network]\nBond=bond0\n'})
 
 
 def test_networkd_an_earlier_catch_all_takes_a_slave_first(tmp_path):
@@ -398,23 +398,16 @@ def test_a_delay_the_kernel_rounds_names_the_file_value_and_the_rounding(tmp_pat
            '100 running' in result.output
 
 
-def test_the_rounding_is_said_where_one_file_sets_several_options(tmp_path):
+@pytest.mark.parametrize('options, running, said', [
+    ('mode=active-backup miimon=250 downdelay=600', 700, 'miimon 250 (running 100), downdelay '
+     '600 (running 700; 500 after the kernel rounds it down to a multiple of miimon 250)'),
+    ('mode=1 miimon=0 downdelay=200', 200, 'miimon 0 (running 100), downdelay 200 (running 200; '
+     '0: the kernel takes none while miimon is 0)'),
+], ids=['rounded down', 'no miimon'])
+def test_the_rounding_is_said_where_one_file_sets_several_options(tmp_path, options, running,
+                                                                  said):
     root = running_downdelay(system(tmp_path, {
-        'etc/modprobe.d/bonding.conf': 'options bonding mode=active-backup miimon=250 '
-                                       'downdelay=600 primary=eth0\n',
-        'etc/modules-load.d/bonding.conf': 'bonding\n'}), 700)
+        'etc/modprobe.d/bonding.conf': f'options bonding {options} primary=eth0\n',
+        'etc/modules-load.d/bonding.conf': 'bonding\n'}), running)
     result = check(root)
-    assert ('bond0: miimon 250 (running 100), downdelay 600 (running 700; 500 after the kernel '
-            'rounds it down to a multiple of miimon 250) in /etc/modprobe.d/bonding.conf') in \
-        result.first_line, result.output
-
-
-def test_a_delay_without_miimon_is_said_to_be_none(tmp_path):
-    root = running_downdelay(system(tmp_path, {
-        'etc/modprobe.d/bonding.conf': 'options bonding mode=1 miimon=0 downdelay=200 '
-                                       'primary=eth0\n',
-        'etc/modules-load.d/bonding.conf': 'bonding\n'}), 200)
-    result = check(root)
-    assert ('bond0: miimon 0 (running 100), downdelay 200 (running 200; 0: the kernel takes '
-            'none while miimon is 0) in /etc/modprobe.d/bonding.conf') in result.first_line, \
-        result.output
+    assert f'bond0: {said} in /etc/modprobe.d/bonding.conf' in result.first_line, result.output
