@@ -80,7 +80,10 @@ SCRIPT = r'''
 cd "$1"
 for d in */; do
   nmcli --offline connection modify connection.zone "" <"$d/''' + PATH + r'''" \
-    >"$d/out/keyfile" 2>"$d/out/stderr" && echo 0 >"$d/out/rc" || echo $? >"$d/out/rc"
+    >"$d/out/keyfile" 2>"$d/out/raw" && echo 0 >"$d/out/rc" || echo $? >"$d/out/rc"
+  # GLib's log lines carry the process id and the time: kept without them
+  sed -E 's/^\(process:[0-9]+\): ([^ ]+) \*\*: [0-9:.]+: /\1: /' "$d/out/raw" >"$d/out/stderr"
+  rm "$d/out/raw"
   sed -n '/^\[bond\]/,/^$/p' "$d/out/keyfile" >"$d/out/bond"
   rm "$d/out/keyfile"
 done
