@@ -170,7 +170,7 @@ def _events(events: list, now: float, name: str, growth: dict) -> bool:
 
 def _restart_words(bond, name: str) -> str:
     """Why a slave's counters restarted: an OVS member's are ovs-vswitchd's."""
-    if getattr(bond, 'KIND', None) == 'ovs':
+    if bond.KIND == 'ovs':
         return ('Open vSwitch counters restarted since the last run (ovs-vswitchd restarted, '
                 f'or {name} removed and added again)')
     return 'enslaved again since the last run'

@@ -110,6 +110,8 @@ class Slave(record('Slave', SLAVE_FIELDS, 'One slave as the driver shows it.')):
 
 class Bond(record('Bond', BOND_FIELDS, 'One bond as the driver shows it.')):
     __slots__ = ()
+    KIND = 'kernel'  # as ovs.parse.OvsBond: what kind of bond, what its ports are called
+    MEMBER = 'slave'
 
     def slave(self, name: str | None) -> Slave | None:
         return next((s for s in self.slaves if s.name == name), None)

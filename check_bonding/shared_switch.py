@@ -22,7 +22,7 @@ NO_LLDPD = f'lldpd is not running (no /{LLDP_SOCKET}): install and start lldpd t
 def judge(bond, neighbours) -> list[Finding]:
     """shared-switch, switch-separate or switch-unknown for a bond of two or more
     slaves; `neighbours`: lldp.Neighbours, None where lldpd does not run."""
-    slaves, each = [s.name for s in bond.slaves], getattr(bond, 'MEMBER', 'slave')  # OVS: member
+    slaves, each = [s.name for s in bond.slaves], bond.MEMBER
     if len(slaves) < 2:
         return []  # single-slave warns already
     if getattr(bond, 'sysfs_elsewhere', None):  # lldpd's are likely the other namespace's

@@ -22,11 +22,11 @@ LABEL_ESCAPES = str.maketrans({c: f'%{ord(c):02X}' for c in "%'=|"})
 
 def member_word(bond) -> str:
     """'slave' for a kernel bond, 'member' for an Open vSwitch bond (OvsBond.MEMBER)."""
-    return getattr(bond, 'MEMBER', 'slave')
+    return bond.MEMBER
 
 
 def is_ovs_bond(bond) -> bool:
-    return getattr(bond, 'KIND', None) == 'ovs'
+    return bond.KIND == 'ovs'
 
 
 def label(interface: str, what: str) -> str:
